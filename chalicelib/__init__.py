@@ -1,0 +1,1 @@
+"""Handover: everything that runs in Lambda (this folder is packaged whole)."""

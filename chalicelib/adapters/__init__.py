@@ -1,0 +1,1 @@
+"""Adapters to the outside: S3, the websocket management API, webhooks, Cognito."""

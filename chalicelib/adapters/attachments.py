@@ -1,0 +1,78 @@
+"""Attachments in S3: presigned uploads, the server's check of what arrived, and
+short-lived download links. Objects live under server-generated keys only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.config import Settings
+from chalicelib.domain.files import SNIFF_BYTES
+
+UPLOAD_URL_SECONDS = 15 * 60
+DOWNLOAD_URL_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    head: bytes
+
+
+class AttachmentStorage:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bucket = settings.attachments_bucket
+
+    def _s3(self) -> Any:
+        return client("s3", endpoint=self.settings.s3_endpoint, settings=self.settings)
+
+    def _public_s3(self) -> Any:
+        # Browsers and bots reach S3 at the public endpoint; sign for that host.
+        return client("s3", endpoint=self.settings.s3_public_endpoint, settings=self.settings)
+
+    def presign_upload(self, key: str, content_type: str, size: int) -> dict[str, Any]:
+        """A presigned POST that S3 accepts only for exactly `size` bytes of `content_type`."""
+        return self._public_s3().generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+            ExpiresIn=UPLOAD_URL_SECONDS,
+        )
+
+    def inspect(self, key: str) -> StoredObject | None:
+        """Size and first bytes of an uploaded object, or None if nothing was uploaded."""
+        try:
+            response = self._s3().get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{SNIFF_BYTES - 1}")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange", "NotFound"):
+                if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                    return StoredObject(0, b"")
+                return None
+            raise
+        head = response["Body"].read(SNIFF_BYTES)
+        content_range = response.get("ContentRange") or ""
+        if "/" in content_range:
+            size = int(content_range.rsplit("/", 1)[1])
+        else:
+            size = int(response.get("ContentLength", len(head)))
+        return StoredObject(size, head)
+
+    def download_url(self, key: str, filename: str, inline: bool) -> str:
+        disposition = "inline" if inline else "attachment"
+        # RFC 6266/5987: the UTF-8 name travels percent-encoded, so any file name is safe here.
+        encoded = quote(filename, safe="")
+        return self._public_s3().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": f"{disposition}; filename*=UTF-8''{encoded}",
+            },
+            ExpiresIn=DOWNLOAD_URL_SECONDS,
+        )

@@ -1,0 +1,1 @@
+"""The HTTP APIs, one Blueprint each: `/bot/v1` (bots) and `/api` (the operator UI)."""

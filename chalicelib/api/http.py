@@ -1,0 +1,134 @@
+"""HTTP plumbing shared by every API: JSON bodies, error bodies, status codes.
+
+Every error answers `{"error": {"code", "message", "details"?}}`. Bad input is a 4xx,
+never a 500; an unexpected failure is logged with its stack and answers a 500 in the
+same shape, without internals.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.domain.errors import (
+    Busy,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    NotParticipant,
+    Unauthorized,
+)
+from chalicelib.domain.validation import ValidationFailed
+
+logger = logging.getLogger("handover.api")
+
+MAX_BODY_BYTES = 256 * 1024
+# Chalice checks Content-Type before our code runs and answers in its own format;
+# accepting every type here lets `json_body` answer 415 in ours.
+ANY_CONTENT = ["*/*"]
+
+
+class HttpError(DomainError):
+    """An error that only exists at the HTTP level (400 malformed JSON, 413, 415)."""
+
+    def __init__(self, status: int, code: str, message: str, **details: object) -> None:
+        super().__init__(message, **details)
+        self.status = status
+        self.code = code
+
+
+def status_of(error: DomainError) -> int:
+    if isinstance(error, HttpError):
+        return error.status
+    if isinstance(error, ValidationFailed):
+        return 422
+    if isinstance(error, (InvalidTransition, Conflict)):
+        return 409
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Unauthorized):
+        return 401
+    if isinstance(error, (Forbidden, NotParticipant)):
+        return 403
+    if isinstance(error, Busy):
+        return 503
+    status = getattr(error, "status", None)
+    return status if isinstance(status, int) else 400
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    all_headers = {"Content-Type": "application/json"}
+    if status == 401:
+        all_headers["WWW-Authenticate"] = "Bearer"
+    if headers:
+        all_headers.update(headers)
+    return Response(body=json.dumps({"error": error}), status_code=status, headers=all_headers)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    all_headers = {"Content-Type": "application/json"}
+    if headers:
+        all_headers.update(headers)
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=all_headers)
+
+
+def json_body(request: Request, *, required: bool = True) -> Any:
+    """The request's JSON body, or a clear 400/413/415."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpError(413, "body_too_large", f"the body is over {MAX_BODY_BYTES // 1024} KB")
+    if not raw.strip():
+        if required:
+            raise HttpError(400, "body_required", "a JSON body is required")
+        return None
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise HttpError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise HttpError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into JSON error responses; never leak a stack trace."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            details = {k: v for k, v in error.details.items() if v is not None}
+            headers = {"Retry-After": "1"} if isinstance(error, Busy) else None
+            return error_response(status_of(error), error.code, error.message, details or None, headers)
+        except Exception:
+            logger.exception("unhandled error in %s", view.__name__)
+            return error_response(500, "internal_error", "something went wrong on our side; it was logged")
+
+    return wrapper
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def query_param(request: Request, name: str) -> str | None:
+    params = request.query_params or {}
+    value = params.get(name)
+    return value if value else None

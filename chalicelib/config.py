@@ -1,0 +1,82 @@
+"""Run-time configuration, read from the environment when first asked for.
+
+Nothing here runs at import time: `chalice package` and CDK synth import `app.py`
+without any of these variables set. Every AWS binding (table names, endpoints,
+buckets, the Cognito pool) is derived from one `Settings` object, so tests and the
+local runtime configure the same code that runs in Lambda by environment alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = "us-east-1"
+    # "aws" in Lambda; "local" in the local runtime and tests (relaxes webhook URL rules).
+    environment: str = "aws"
+    table_prefix: str = "handover-"
+    dynamodb_endpoint: str | None = None
+    s3_endpoint: str | None = None
+    # Presigned URLs are signed for this endpoint (the browser's view of S3); defaults to s3_endpoint.
+    s3_public_endpoint: str | None = None
+    attachments_bucket: str = "handover-attachments"
+    cognito_endpoint: str | None = None
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    # The JWKS URL; derived from the pool id in AWS, overridable for the local runtime.
+    cognito_issuer: str = ""
+    ws_management_endpoint: str | None = None
+    # Number of write shards of the tab indexes (see docs/data-model.md).
+    tab_shards: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def table_name(self, kind: str) -> str:
+        return f"{self.table_prefix}{kind}"
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment == "local"
+
+
+def load_settings() -> Settings:
+    region = _env("HANDOVER_REGION") or _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "us-east-1"
+    pool_id = _env("HANDOVER_COGNITO_USER_POOL_ID")
+    cognito_endpoint = _env("HANDOVER_COGNITO_ENDPOINT") or None
+    issuer = _env("HANDOVER_COGNITO_ISSUER")
+    if not issuer and pool_id:
+        base = cognito_endpoint.rstrip("/") if cognito_endpoint else f"https://cognito-idp.{region}.amazonaws.com"
+        issuer = f"{base}/{pool_id}"
+    s3_endpoint = _env("HANDOVER_S3_ENDPOINT") or None
+    return Settings(
+        region=region,
+        environment=_env("HANDOVER_ENVIRONMENT", "aws") or "aws",
+        table_prefix=_env("HANDOVER_TABLE_PREFIX", "handover-"),
+        dynamodb_endpoint=_env("HANDOVER_DYNAMODB_ENDPOINT") or None,
+        s3_endpoint=s3_endpoint,
+        s3_public_endpoint=_env("HANDOVER_S3_PUBLIC_ENDPOINT") or s3_endpoint,
+        attachments_bucket=_env("HANDOVER_ATTACHMENTS_BUCKET", "handover-attachments"),
+        cognito_endpoint=cognito_endpoint,
+        cognito_user_pool_id=pool_id,
+        cognito_client_id=_env("HANDOVER_COGNITO_CLIENT_ID"),
+        cognito_issuer=issuer,
+        ws_management_endpoint=_env("HANDOVER_WS_MANAGEMENT_ENDPOINT") or None,
+        tab_shards=max(1, int(_env("HANDOVER_TAB_SHARDS", "1") or "1")),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()

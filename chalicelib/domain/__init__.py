@@ -1,0 +1,1 @@
+"""The contact center's rules as plain Python: no AWS, no I/O."""

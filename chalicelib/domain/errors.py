@@ -1,0 +1,60 @@
+"""Domain errors. The API layer maps each to an HTTP status and an error code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that the rules refuse."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidTransition(DomainError):
+    """The dialog is not in a state where the action is allowed (HTTP 409)."""
+
+    code = "invalid_transition"
+
+
+class NotParticipant(DomainError):
+    """The operator must be in the dialog to do this (HTTP 403)."""
+
+    code = "not_participant"
+
+
+class NotFound(DomainError):
+    """HTTP 404. `code` names what is missing (lead_not_found, bot_not_found, ...)."""
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(message, **details)
+        self.code = code
+
+
+class Conflict(DomainError):
+    """HTTP 409 for a conflict that is not a dialog transition (e.g. idempotency_conflict)."""
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(message, **details)
+        self.code = code
+
+
+class Unauthorized(DomainError):
+    """HTTP 401: no credentials, or wrong ones."""
+
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """HTTP 403: known caller, not allowed."""
+
+    code = "forbidden"
+
+
+class Busy(DomainError):
+    """HTTP 503: the dialog kept changing under us (retries exhausted); safe to retry."""
+
+    code = "busy"

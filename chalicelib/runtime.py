@@ -1,0 +1,54 @@
+"""The composition root: builds the services from configuration, once per Lambda
+container, on first use (never at import). Tests and the local runtime call `reset()`
+after changing the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.adapters.attachments import AttachmentStorage
+from chalicelib.adapters.aws import reset_clients
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.config import Settings, get_settings, reset_settings
+from chalicelib.services.bots import BotService
+from chalicelib.services.dialogs import DialogService
+from chalicelib.services.publisher import NullPublisher, Publisher
+from chalicelib.services.uploads import UploadService
+from chalicelib.storage.dialogs import DialogStore
+from chalicelib.storage.registry import bind_models
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    store: DialogStore
+    attachments: AttachmentStorage
+    uploads: UploadService
+    publisher: Publisher
+    dialogs: DialogService
+    bots: BotService
+
+
+def build(settings: Settings, clock: Clock | None = None, publisher: Publisher | None = None) -> Services:
+    bind_models(settings)
+    clock = clock or SystemClock()
+    store = DialogStore(settings.tab_shards)
+    attachments = AttachmentStorage(settings)
+    uploads = UploadService(attachments, clock)
+    publisher = publisher or NullPublisher()
+    dialogs = DialogService(store, uploads, publisher, clock)
+    bots = BotService(clock)
+    return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots)
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    return build(get_settings())
+
+
+def reset() -> None:
+    services.cache_clear()
+    reset_settings()
+    reset_clients()

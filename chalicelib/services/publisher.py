@@ -1,0 +1,47 @@
+"""What a committed change publishes: the seam between the service layer and the
+listeners that turn changes into websocket pushes, webhook deliveries and reminders.
+
+A service calls `publish(change)` only after its transaction committed; a publisher must
+never raise into the caller (a push that fails does not undo a stored message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chalicelib.domain.events import DialogEvent
+from chalicelib.storage.models import LeadModel, MessageModel
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change to a dialog."""
+
+    lead: LeadModel  # the lead as it is after the change
+    events: tuple[DialogEvent, ...] = ()
+    messages: tuple[MessageModel, ...] = ()
+    lead_updated: bool = False
+    before_state: str | None = None  # the dialog's state before the change
+    before_operators: tuple[str, ...] = ()
+    actor: str | None = None  # the operator who acted, if any
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Publisher(Protocol):
+    def publish(self, change: Change) -> None: ...
+
+
+class NullPublisher:
+    def publish(self, change: Change) -> None:
+        return None
+
+
+class RecordingPublisher:
+    """Keeps every change (tests)."""
+
+    def __init__(self) -> None:
+        self.changes: list[Change] = []
+
+    def publish(self, change: Change) -> None:
+        self.changes.append(change)

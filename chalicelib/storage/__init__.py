@@ -1,0 +1,1 @@
+"""DynamoDB storage: PynamoDB models and the stores that read and write them."""

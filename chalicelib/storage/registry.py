@@ -1,0 +1,46 @@
+"""Every table Handover uses, and their binding to configuration.
+
+A new kind of thing gets its model in its own module and a line in `TABLES`; tests,
+the local runtime and `infra/` all create tables from this tuple.
+"""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.config import Settings
+from chalicelib.storage.models import (
+    BotModel,
+    LeadModel,
+    MessageModel,
+    MessageRefModel,
+    OperatorDialogModel,
+    UploadModel,
+)
+
+TABLES: tuple[type[Model], ...] = (
+    BotModel,
+    LeadModel,
+    OperatorDialogModel,
+    MessageModel,
+    MessageRefModel,
+    UploadModel,
+)
+
+_bound: list[Settings] = []
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at its table, region and endpoint from configuration."""
+    for model in TABLES:
+        meta = model.Meta
+        meta.table_name = settings.table_name(meta.kind)
+        meta.region = settings.region
+        meta.host = settings.dynamodb_endpoint
+        # PynamoDB caches a connection per model; drop it so that the new binding is used.
+        model._connection = None
+    _bound[:] = [settings]
+
+
+def bound_settings() -> Settings | None:
+    return _bound[0] if _bound else None

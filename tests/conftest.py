@@ -1,0 +1,137 @@
+"""Shared fixtures: moto in-process AWS, tables, bots, and a DynamoDB request counter
+that fails any test whose code issued a Scan."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.client
+import pytest
+
+TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "HANDOVER_REGION": "us-east-1",
+    "HANDOVER_ENVIRONMENT": "local",
+    "HANDOVER_TABLE_PREFIX": "test-",
+    "HANDOVER_ATTACHMENTS_BUCKET": "test-attachments",
+}
+
+
+@dataclass
+class RequestLog:
+    """Every AWS API call the code under test made: (service, operation)."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def dynamodb(self) -> list[str]:
+        return [op for service, op in self.calls if service == "dynamodb" and op not in _SETUP_OPERATIONS]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+_SETUP_OPERATIONS = {"CreateTable", "DescribeTable", "UpdateTimeToLive", "DescribeTimeToLive", "ListTables"}
+
+
+@pytest.fixture
+def requests_log(monkeypatch) -> Iterator[RequestLog]:
+    log = RequestLog()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation_name, api_params):
+        log.calls.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    yield log
+    scans = [op for service, op in log.calls if service == "dynamodb" and op == "Scan"]
+    assert not scans, "a Scan was issued: every read must Query a key or an index"
+
+
+@pytest.fixture
+def aws_env(monkeypatch) -> Iterator[None]:
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    for key in ("HANDOVER_DYNAMODB_ENDPOINT", "HANDOVER_S3_ENDPOINT", "HANDOVER_S3_PUBLIC_ENDPOINT"):
+        monkeypatch.delenv(key, raising=False)
+    yield
+
+
+@pytest.fixture
+def aws(aws_env, requests_log) -> Iterator[RequestLog]:
+    """moto in-process, with Handover's tables and bucket created."""
+    from moto import mock_aws
+
+    from chalicelib import runtime
+    from chalicelib.config import get_settings
+    from local_runtime.tables import create_tables
+
+    with mock_aws():
+        runtime.reset()
+        settings = get_settings()
+        create_tables(settings)
+        boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.attachments_bucket)
+        requests_log.clear()
+        yield requests_log
+        runtime.reset()
+
+
+@pytest.fixture
+def services(aws):
+    from chalicelib import runtime
+
+    return runtime.services()
+
+
+@dataclass
+class BotHandle:
+    id: str
+    api_key: str
+    webhook_secret: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+
+
+def make_bot(services, name: str = "Support bot", **fields) -> BotHandle:
+    bot, secrets = services.bots.create({"name": name, **fields})
+    return BotHandle(bot.id, secrets.api_key, secrets.webhook_secret)
+
+
+@pytest.fixture
+def bot(services, aws) -> BotHandle:
+    handle = make_bot(
+        services,
+        return_script=["The bot is back, {{name}}. Write 'operator' to call a human again."],
+        operator_transfer_script=["An operator joined. Your plan: {{plan}}."],
+    )
+    aws.clear()
+    return handle
+
+
+@pytest.fixture
+def other_bot(services, aws) -> BotHandle:
+    handle = make_bot(services, name="Sales bot")
+    aws.clear()
+    return handle
+
+
+@pytest.fixture
+def client(aws):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false")
