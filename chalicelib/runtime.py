@@ -13,7 +13,7 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings, get_settings, reset_settings
 from chalicelib.services.bots import BotService
 from chalicelib.services.dialogs import DialogService
-from chalicelib.services.publisher import NullPublisher, Publisher
+from chalicelib.services.publisher import NoOutbox, NullPublisher, Outbox, Publisher
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.registry import bind_models
@@ -31,14 +31,19 @@ class Services:
     bots: BotService
 
 
-def build(settings: Settings, clock: Clock | None = None, publisher: Publisher | None = None) -> Services:
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    outbox: Outbox | None = None,
+) -> Services:
     bind_models(settings)
     clock = clock or SystemClock()
     store = DialogStore(settings.tab_shards)
     attachments = AttachmentStorage(settings)
     uploads = UploadService(attachments, clock)
     publisher = publisher or NullPublisher()
-    dialogs = DialogService(store, uploads, publisher, clock)
+    dialogs = DialogService(store, uploads, publisher, clock, outbox=outbox or NoOutbox())
     bots = BotService(clock)
     return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots)
 

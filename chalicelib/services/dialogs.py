@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from chalicelib.clock import Clock, iso
@@ -25,7 +24,7 @@ from chalicelib.domain.errors import Busy, Conflict, NotFound, Unauthorized
 from chalicelib.domain.events import DialogWaiting, OperatorJoined, OperatorLeft, ReturnedToBot, SystemScriptDue
 from chalicelib.domain.ids import lead_id as make_lead_id
 from chalicelib.domain.validation import IncomingMessage, LeadChanges, merged_attributes
-from chalicelib.services.publisher import Change, Publisher
+from chalicelib.services.publisher import Change, NoOutbox, Outbox, Publisher
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.dialogs import (
     DialogStore,
@@ -66,6 +65,7 @@ class DialogService:
         clock: Clock,
         *,
         bot_loader: Callable[[str], BotModel | None] | None = None,
+        outbox: Outbox | None = None,
         max_attempts: int = 12,
     ) -> None:
         self.store = store
@@ -73,6 +73,7 @@ class DialogService:
         self.publisher = publisher
         self.clock = clock
         self.bot_loader = bot_loader or _load_bot
+        self.outbox = outbox or NoOutbox()
         self.max_attempts = max_attempts
 
     # --- retry loop ---------------------------------------------------------------------
@@ -84,6 +85,12 @@ class DialogService:
                 # Someone else changed the dialog between our read and our write.
                 time.sleep(random.uniform(0, 0.004 * (2 ** min(number, 5))))
         raise Busy("the dialog is changing too fast; try again")
+
+    def _finish(self, write: DialogWrite, change: Change) -> None:
+        """Stage what the change causes into its own transaction, commit, then publish."""
+        self.outbox.stage(write, change)
+        write.commit()
+        self.publisher.publish(change)
 
     # --- bot API ------------------------------------------------------------------------
     def get_lead(self, key: ApiKey, lead_ref: str) -> LeadModel:
@@ -102,13 +109,10 @@ class DialogService:
             now = iso(self.clock.now())
             if loaded.lead is None:
                 lead = self._new_lead(lead_id, key.bot_id, lead_ref, changes, now)
-                try:
-                    lead.save(condition=LeadModel.id.does_not_exist())
-                except Exception as error:  # a parallel create won: update it instead
-                    if _is_conditional_failure(error):
-                        raise WriteConflict(["ConditionalCheckFailed"]) from error
-                    raise
-                self.publisher.publish(Change(lead=lead, lead_updated=True, before_state=lead.dialog_state))
+                write = DialogWrite(self.store)
+                # A parallel create that wins makes this a WriteConflict: the retry updates instead.
+                write.put(lead, condition=LeadModel.id.does_not_exist())
+                self._finish(write, Change(lead=lead, lead_updated=True, before_state=lead.dialog_state))
                 return lead, True
             lead = loaded.lead
             self._update_lead_fields(lead, changes, now)
@@ -152,16 +156,13 @@ class DialogService:
         lead.attributes = merged
         if not actions:
             return
-        if lead.operators:
-            write = DialogWrite(self.store)
-            write.update(lead, actions, condition=LeadModel.id.exists())
-            put_summary_copies(write, lead, lead.operators)
-            write.commit()
-        else:
-            lead.update(actions, condition=LeadModel.id.exists())
-        self.publisher.publish(
+        write = DialogWrite(self.store)
+        write.update(lead, actions, condition=LeadModel.id.exists())
+        put_summary_copies(write, lead, lead.operators or ())
+        self._finish(
+            write,
             Change(lead=lead, lead_updated=True, before_state=lead.dialog_state, actor=actor,
-                   before_operators=tuple(lead.operators or ()))
+                   before_operators=tuple(lead.operators or ())),
         )
 
     def post_bot_message(self, key: ApiKey, lead_ref: str, incoming: IncomingMessage) -> tuple[MessageModel, bool, LeadModel]:
@@ -196,17 +197,16 @@ class DialogService:
             before = dialog_of(lead)
             self._append(write, lead, [message], now, unread_delta=1 if incoming.sender == "lead" else 0)
             write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
+            change = Change(lead=lead, messages=(message,), before_state=before.state.value,
+                            before_operators=before.operators)
             try:
-                write.commit()
+                self._finish(write, change)
             except RefTaken:
                 # A parallel retry of the same message won; answer what it stored.
                 again = self.store.load(lead_id=lead_id, refs=[ref])
-                if ref not in again.refs:
+                if ref not in again.refs or again.lead is None:
                     raise WriteConflict(["ConditionalCheckFailed"]) from None
-                return self._repeated(again.refs[ref], incoming.fingerprint(), again.lead or lead), False, again.lead or lead
-            self.publisher.publish(
-                Change(lead=lead, messages=(message,), before_state=before.state.value, before_operators=before.operators)
-            )
+                return self._repeated(again.refs[ref], incoming.fingerprint(), again.lead), False, again.lead
             return message, True, lead
 
         return self._retrying(attempt)
@@ -303,14 +303,12 @@ class DialogService:
             # The operator answered: the lead's messages count as read.
             self._append(write, lead, [message], now, unread_delta=None, condition_state=True)
             write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
+            change = Change(lead=lead, messages=(message,), before_state=lead.dialog_state,
+                            before_operators=tuple(lead.operators or ()), actor=operator)
             try:
-                write.commit()
+                self._finish(write, change)
             except RefTaken:
                 raise WriteConflict(["ConditionalCheckFailed"]) from None
-            self.publisher.publish(
-                Change(lead=lead, messages=(message,), before_state=lead.dialog_state,
-                       before_operators=tuple(lead.operators or ()), actor=operator)
-            )
             return message, True, lead
 
         return self._retrying(attempt)
@@ -325,9 +323,8 @@ class DialogService:
         write = DialogWrite(self.store)
         write.update(lead, [LeadModel.unread.set(0)], condition=LeadModel.id.exists())
         put_summary_copies(write, lead, lead.operators or [])
-        write.commit()
-        self.publisher.publish(Change(lead=lead, before_state=lead.dialog_state,
-                                      before_operators=tuple(lead.operators or ()), actor=operator))
+        self._finish(write, Change(lead=lead, before_state=lead.dialog_state,
+                                   before_operators=tuple(lead.operators or ()), actor=operator))
         return lead
 
     # --- the write itself ---------------------------------------------------------------
@@ -421,8 +418,8 @@ class DialogService:
             )
         for operator in gone:
             write.delete(OperatorDialogModel(operator, lead.id))
-        write.commit()
-        self.publisher.publish(
+        self._finish(
+            write,
             Change(
                 lead=lead,
                 events=transition.events,
@@ -430,7 +427,8 @@ class DialogService:
                 before_state=before.state.value,
                 before_operators=before.operators,
                 actor=actor,
-            )
+                extra={"bot": bot} if bot is not None else {},
+            ),
         )
         return lead
 
@@ -472,12 +470,3 @@ def _load_bot(bot_id: str) -> BotModel | None:
         return BotModel.get(bot_id)
     except BotModel.DoesNotExist:
         return None
-
-
-def _is_conditional_failure(error: Exception) -> bool:
-    cause = getattr(error, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
-
-
-def utc(moment: datetime) -> str:
-    return iso(moment)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chalicelib.domain.events import DialogEvent
+from chalicelib.storage.dialogs import DialogWrite
 from chalicelib.storage.models import LeadModel, MessageModel
 
 
@@ -45,3 +46,15 @@ class RecordingPublisher:
 
     def publish(self, change: Change) -> None:
         self.changes.append(change)
+
+
+class Outbox(Protocol):
+    """Adds items to a change's own transaction (e.g. webhook deliveries), so that what a
+    change causes is recorded in the same write as the change: no dual write."""
+
+    def stage(self, write: DialogWrite, change: Change) -> None: ...
+
+
+class NoOutbox:
+    def stage(self, write: DialogWrite, change: Change) -> None:
+        return None
