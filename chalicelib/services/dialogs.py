@@ -112,7 +112,7 @@ class DialogService:
                 write = DialogWrite(self.store)
                 # A parallel create that wins makes this a WriteConflict: the retry updates instead.
                 write.put(lead, condition=LeadModel.id.does_not_exist())
-                self._finish(write, Change(lead=lead, lead_updated=True, before_state=lead.dialog_state))
+                self._finish(write, Change(lead=lead, lead_updated=True, created=True, before_state=None))
                 return lead, True
             lead = loaded.lead
             self._update_lead_fields(lead, changes, now)

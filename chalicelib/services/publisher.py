@@ -23,6 +23,7 @@ class Change:
     events: tuple[DialogEvent, ...] = ()
     messages: tuple[MessageModel, ...] = ()
     lead_updated: bool = False
+    created: bool = False  # the lead was created by this change
     before_state: str | None = None  # the dialog's state before the change
     before_operators: tuple[str, ...] = ()
     actor: str | None = None  # the operator who acted, if any
