@@ -4,6 +4,7 @@ scheduled function, which Chalice only wraps when they are declared here)."""
 
 from chalice import Chalice
 
+from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
 
 app = Chalice(app_name="handover")
@@ -11,3 +12,4 @@ app = Chalice(app_name="handover")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_blueprint(bot_api)
+app.register_blueprint(auth_api)

@@ -31,8 +31,14 @@ class Settings:
     cognito_endpoint: str | None = None
     cognito_user_pool_id: str = ""
     cognito_client_id: str = ""
-    # The JWKS URL; derived from the pool id in AWS, overridable for the local runtime.
+    # The `iss` of the pool's tokens. Cognito (and moto, even as a server) always issue
+    # https://cognito-idp.<region>.amazonaws.com/<pool id>.
     cognito_issuer: str = ""
+    # Where the pool's signing keys are; `<issuer>/.well-known/jwks.json` in AWS, the moto
+    # server's `/<pool id>/.well-known/jwks.json` locally (file:// is allowed only when local).
+    cognito_jwks_url: str = ""
+    # The websocket URL the UI connects to (answered by POST /api/ws-ticket).
+    ws_url: str = ""
     ws_management_endpoint: str | None = None
     # Number of write shards of the tab indexes (see docs/data-model.md).
     tab_shards: int = 1
@@ -52,8 +58,9 @@ def load_settings() -> Settings:
     cognito_endpoint = _env("HANDOVER_COGNITO_ENDPOINT") or None
     issuer = _env("HANDOVER_COGNITO_ISSUER")
     if not issuer and pool_id:
-        base = cognito_endpoint.rstrip("/") if cognito_endpoint else f"https://cognito-idp.{region}.amazonaws.com"
-        issuer = f"{base}/{pool_id}"
+        # Not derived from HANDOVER_COGNITO_ENDPOINT: moto's server signs with the AWS issuer too.
+        issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    jwks_url = _env("HANDOVER_COGNITO_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else "")
     s3_endpoint = _env("HANDOVER_S3_ENDPOINT") or None
     return Settings(
         region=region,
@@ -67,6 +74,8 @@ def load_settings() -> Settings:
         cognito_user_pool_id=pool_id,
         cognito_client_id=_env("HANDOVER_COGNITO_CLIENT_ID"),
         cognito_issuer=issuer,
+        cognito_jwks_url=jwks_url,
+        ws_url=_env("HANDOVER_WS_URL"),
         ws_management_endpoint=_env("HANDOVER_WS_MANAGEMENT_ENDPOINT") or None,
         tab_shards=max(1, int(_env("HANDOVER_TAB_SHARDS", "1") or "1")),
     )

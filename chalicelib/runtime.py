@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
+from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.tokens import TokenVerifier, build_verifier
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings, get_settings, reset_settings
 from chalicelib.services.bots import BotService
@@ -29,6 +31,8 @@ class Services:
     publisher: Publisher
     dialogs: DialogService
     bots: BotService
+    verifier: TokenVerifier
+    sign_in: CognitoSignIn
 
 
 def build(
@@ -45,7 +49,8 @@ def build(
     publisher = publisher or NullPublisher()
     dialogs = DialogService(store, uploads, publisher, clock, outbox=outbox or NoOutbox())
     bots = BotService(clock)
-    return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots)
+    return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots,
+                    build_verifier(settings), CognitoSignIn(settings))
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
+from chalicelib.storage import sessions
 from chalicelib.storage.models import (
     BotModel,
     LeadModel,
@@ -17,6 +18,7 @@ from chalicelib.storage.models import (
     OperatorDialogModel,
     UploadModel,
 )
+from chalicelib.storage.tickets import WsTicketModel
 
 TABLES: tuple[type[Model], ...] = (
     BotModel,
@@ -25,6 +27,7 @@ TABLES: tuple[type[Model], ...] = (
     MessageModel,
     MessageRefModel,
     UploadModel,
+    WsTicketModel,
 )
 
 _bound: list[Settings] = []
@@ -32,6 +35,7 @@ _bound: list[Settings] = []
 
 def bind_models(settings: Settings) -> None:
     """Point every model at its table, region and endpoint from configuration."""
+    sessions.install()
     for model in TABLES:
         meta = model.Meta
         meta.table_name = settings.table_name(meta.kind)

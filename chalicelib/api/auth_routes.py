@@ -1,0 +1,73 @@
+"""Sign-in for the operator UI: login, refresh, who am I, websocket tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
+from chalicelib.api.operator_auth import current_operator
+from chalicelib.auth.cognito import Tokens
+from chalicelib.auth.tickets import issue_ticket
+from chalicelib.domain.validation import Problems, require_object
+from chalicelib.runtime import services
+
+auth_api = Blueprint(__name__)
+
+
+def _tokens_view(tokens: Tokens) -> dict[str, Any]:
+    operator = services().verifier.verify(tokens.access_token)
+    body: dict[str, Any] = {
+        "access_token": tokens.access_token,
+        "id_token": tokens.id_token,
+        "expires_in": tokens.expires_in,
+        "operator": operator.view(),
+    }
+    if tokens.refresh_token:
+        body["refresh_token"] = tokens.refresh_token
+    return body
+
+
+def _text_field(body: dict[str, Any], name: str, problems: Problems, limit: int = 4096) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > limit:
+        problems.add(name, "a non-empty string")
+        return ""
+    return value
+
+
+@auth_api.route("/api/auth/login", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def login() -> Any:
+    body = require_object(json_body(auth_api.current_request))
+    problems = Problems()
+    username = _text_field(body, "username", problems, 128)
+    password = _text_field(body, "password", problems, 256)
+    problems.raise_if_any()
+    return json_response(_tokens_view(services().sign_in.login(username, password)))
+
+
+@auth_api.route("/api/auth/refresh", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def refresh() -> Any:
+    body = require_object(json_body(auth_api.current_request))
+    problems = Problems()
+    token = _text_field(body, "refresh_token", problems)
+    problems.raise_if_any()
+    return json_response(_tokens_view(services().sign_in.refresh(token)))
+
+
+@auth_api.route("/api/me", methods=["GET"])
+@handles_errors
+def me() -> Any:
+    return json_response(current_operator(auth_api.current_request).view())
+
+
+@auth_api.route("/api/ws-ticket", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def ws_ticket() -> Any:
+    operator = current_operator(auth_api.current_request)
+    runtime = services()
+    ticket, expires_at = issue_ticket(operator.username, operator.admin, runtime.clock)
+    return json_response({"ticket": ticket, "expires_at": expires_at, "ws_url": runtime.settings.ws_url})

@@ -1,0 +1,24 @@
+"""Who is calling an `/api/...` route: the Bearer access token, verified by the app."""
+
+from __future__ import annotations
+
+from chalice.app import Request
+
+from chalicelib.api.http import bearer_token
+from chalicelib.auth.operators import Operator
+from chalicelib.domain.errors import Forbidden, Unauthorized
+from chalicelib.runtime import services
+
+
+def current_operator(request: Request) -> Operator:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
+    return services().verifier.verify(token)
+
+
+def current_admin(request: Request) -> Operator:
+    operator = current_operator(request)
+    if not operator.admin:
+        raise Forbidden("only admins may do this")
+    return operator

@@ -1,0 +1,1 @@
+"""Operator authentication: Cognito access tokens and websocket tickets."""

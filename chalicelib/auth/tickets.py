@@ -1,0 +1,66 @@
+"""One-time websocket tickets (`POST /api/ws-ticket`, redeemed by `$connect`).
+
+A browser cannot set headers on a websocket, and a JWT in the URL would end up in access
+logs, so `$connect` takes a random ticket instead: valid for at most 60 seconds and
+exactly once. Redeeming is ONE conditional DeleteItem with ReturnValues=ALL_OLD, so two
+connects racing with the same ticket cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from pynamodb.exceptions import DeleteError
+
+from chalicelib.auth.operators import Operator
+from chalicelib.clock import Clock, iso
+from chalicelib.storage.tickets import WsTicketModel
+
+TICKET_SECONDS = 60
+_PREFIX = "wst_"
+
+
+def _hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode("utf-8")).hexdigest()
+
+
+def issue_ticket(username: str, admin: bool, clock: Clock) -> tuple[str, str]:
+    """A new ticket for `username`; answers (ticket, expires_at as ISO 8601 UTC)."""
+    now = clock.now()
+    valid_until = now + timedelta(seconds=TICKET_SECONDS)
+    ticket = _PREFIX + secrets.token_urlsafe(32)
+    WsTicketModel(
+        _hash(ticket),
+        username=username,
+        admin=bool(admin),
+        issued_at=iso(now),
+        valid_until=iso(valid_until),
+        expires_at=valid_until,
+    ).save()
+    return ticket, iso(valid_until)
+
+
+def redeem_ticket(ticket: str, clock: Clock) -> Operator | None:
+    """The ticket's operator, once; None for an unknown, used or expired ticket."""
+    if not isinstance(ticket, str) or not ticket.startswith(_PREFIX) or len(ticket) > 128:
+        return None
+    now = iso(clock.now())
+    connection = WsTicketModel._get_connection()
+    try:
+        # ISO 8601 UTC strings compare in time order, so the expiry is part of the condition.
+        response = connection.delete_item(
+            _hash(ticket),
+            condition=WsTicketModel.ticket_hash.exists() & (WsTicketModel.valid_until > now),
+            return_values="ALL_OLD",
+        )
+    except DeleteError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return None
+        raise
+    raw = response.get("Attributes")
+    if not raw:
+        return None
+    item = WsTicketModel.from_raw_data(raw)
+    return Operator(item.username, bool(item.admin))
