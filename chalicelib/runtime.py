@@ -9,14 +9,20 @@ from functools import lru_cache
 
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.tickets import redeem_ticket
 from chalicelib.auth.tokens import TokenVerifier, build_verifier
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings, get_settings, reset_settings
+from chalicelib.live.connections import LiveConnections
+from chalicelib.live.fanout import Fanout
+from chalicelib.live.publisher import LivePublisher
 from chalicelib.services.bots import BotService
 from chalicelib.services.dialogs import DialogService
 from chalicelib.services.publisher import NoOutbox, NullPublisher, Outbox, Publisher
 from chalicelib.services.uploads import UploadService
+from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.registry import bind_models
 
@@ -33,6 +39,8 @@ class Services:
     bots: BotService
     verifier: TokenVerifier
     sign_in: CognitoSignIn
+    connections: ConnectionStore
+    live: LiveConnections
 
 
 def build(
@@ -46,11 +54,18 @@ def build(
     store = DialogStore(settings.tab_shards)
     attachments = AttachmentStorage(settings)
     uploads = UploadService(attachments, clock)
+    connections = ConnectionStore()
+    notifier = ManagementApiNotifier(settings)
+    live = LiveConnections(connections, notifier, clock, redeem_ticket)
+    if publisher is None and settings.ws_management_endpoint:
+        # Live events need the websocket API's management endpoint; without one (unit
+        # tests, `chalice package`) there is nowhere to push and nothing is published.
+        publisher = LivePublisher(connections, Fanout(notifier, connections), clock, attachments)
     publisher = publisher or NullPublisher()
     dialogs = DialogService(store, uploads, publisher, clock, outbox=outbox or NoOutbox())
     bots = BotService(clock)
     return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots,
-                    build_verifier(settings), CognitoSignIn(settings))
+                    build_verifier(settings), CognitoSignIn(settings), connections, live)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
+from chalicelib.storage.connections import ConnectionModel
 from chalicelib.storage.models import (
     BotModel,
     LeadModel,
@@ -27,6 +28,7 @@ TABLES: tuple[type[Model], ...] = (
     MessageRefModel,
     UploadModel,
     WsTicketModel,
+    ConnectionModel,
 )
 
 _bound: list[Settings] = []

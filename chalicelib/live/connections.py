@@ -1,0 +1,158 @@
+"""The websocket side of live events: `$connect`, the client's messages, `$disconnect`.
+
+`$connect` redeems a one-time ticket (`POST /api/ws-ticket`) and records the connection;
+`$default` records what the connection shows (the open dialog, the tab, the page's
+visibility) and answers `ping`; `$disconnect` deletes the record. Every malformed or
+unknown frame is answered with an `error` frame; nothing a client sends can crash it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from chalicelib.adapters.notifier import Gone, Notifier
+from chalicelib.auth.operators import Operator
+from chalicelib.clock import Clock
+from chalicelib.storage.connections import TABS, ConnectionStore
+
+logger = logging.getLogger("handover.live")
+
+Frame = dict[str, Any]
+
+# A client frame is a few dozen bytes; anything much larger is not ours.
+MAX_CLIENT_FRAME = 4096
+_DIALOG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class PresenceObserver(Protocol):
+    """Told when an operator's connection becomes visible or goes away (the reminders
+    clear their pending notification then, R14)."""
+
+    def became_visible(self, operator: str) -> None: ...
+
+    def disconnected(self, operator: str) -> None: ...
+
+
+class NoPresenceObserver:
+    def became_visible(self, operator: str) -> None:
+        return None
+
+    def disconnected(self, operator: str) -> None:
+        return None
+
+
+def error_frame(code: str, message: str) -> Frame:
+    return {"type": "error", "error": {"code": code, "message": message}}
+
+
+class BadFrame(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class LiveConnections:
+    def __init__(
+        self,
+        connections: ConnectionStore,
+        notifier: Notifier,
+        clock: Clock,
+        redeem: Callable[[str, Clock], Operator | None],
+        presence: PresenceObserver | None = None,
+    ) -> None:
+        self.connections = connections
+        self.notifier = notifier
+        self.clock = clock
+        self.redeem = redeem
+        self.presence = presence or NoPresenceObserver()
+
+    # --- $connect / $disconnect ---------------------------------------------------------
+    def connect(self, connection_id: str, ticket: str | None) -> Operator | None:
+        """Record the connection of the ticket's operator; None refuses the handshake."""
+        if not ticket:
+            return None
+        operator = self.redeem(ticket, self.clock)
+        if operator is None:
+            return None
+        self.connections.add(connection_id, operator.username, operator.admin, self.clock.now())
+        return operator
+
+    def disconnect(self, connection_id: str) -> None:
+        gone = self.connections.remove(connection_id)
+        if gone is not None:
+            self.presence.disconnected(gone.operator)
+
+    # --- $default -----------------------------------------------------------------------
+    def receive(self, connection_id: str, body: str | None) -> Frame | None:
+        """Handle one client frame; answer the frame to send back (None: nothing)."""
+        try:
+            message = self._parse(body)
+            return self._handle(connection_id, message)
+        except BadFrame as bad:
+            return error_frame(bad.code, bad.message)
+
+    def reply(self, connection_id: str, frame: Frame) -> None:
+        try:
+            self.notifier.push(connection_id, frame)
+        except Gone:
+            self.connections.remove(connection_id)
+
+    @staticmethod
+    def _parse(body: str | None) -> dict[str, Any]:
+        if body is None or not body.strip():
+            raise BadFrame("malformed_frame", "send a JSON object with an `action`")
+        if len(body) > MAX_CLIENT_FRAME:
+            raise BadFrame("frame_too_large", f"client frames are at most {MAX_CLIENT_FRAME} bytes")
+        try:
+            message = json.loads(body)
+        except ValueError:
+            raise BadFrame("malformed_frame", "the frame is not valid JSON") from None
+        if not isinstance(message, dict) or not isinstance(message.get("action"), str):
+            raise BadFrame("malformed_frame", "send a JSON object with an `action`")
+        return message
+
+    def _handle(self, connection_id: str, message: dict[str, Any]) -> Frame | None:
+        action = message["action"]
+        if action == "ping":
+            return {"type": "pong"}
+        if action == "view":
+            dialog_id, tab = self._view_of(message)
+            if self.connections.set_view(connection_id, dialog_id, tab) is None:
+                return _unknown_connection()
+            answer: Frame = {"type": "viewing", "dialog_id": dialog_id}
+            if tab is not None:
+                answer["tab"] = tab
+            return answer
+        if action == "visibility":
+            visible = message.get("visible")
+            if not isinstance(visible, bool):
+                raise BadFrame("invalid_frame", "`visible` must be true or false")
+            record = self.connections.set_visible(connection_id, visible)
+            if record is None:
+                return _unknown_connection()
+            if visible:
+                self.presence.became_visible(record.operator)
+            return {"type": "visibility", "visible": visible}
+        raise BadFrame("unknown_action", f"unknown action {action[:40]!r}; expected view, visibility or ping")
+
+    @staticmethod
+    def _view_of(message: dict[str, Any]) -> tuple[str | None, str | None]:
+        if "dialog_id" not in message:
+            raise BadFrame("invalid_frame", "`dialog_id` is required (null when the panel is hidden)")
+        dialog_id = message["dialog_id"]
+        if dialog_id is not None and (not isinstance(dialog_id, str) or not _DIALOG_ID.match(dialog_id)):
+            raise BadFrame("invalid_frame", "`dialog_id` must be a dialog id or null")
+        tab = message.get("tab")
+        if tab is not None and tab not in TABS:
+            raise BadFrame("invalid_frame", "`tab` must be one of waiting, mine, all")
+        return dialog_id, tab
+
+
+def _unknown_connection() -> Frame:
+    # The record is gone (TTL, or a push met GoneException): the client should reconnect.
+    return error_frame("connection_unknown", "this connection is no longer known; reconnect")

@@ -1,0 +1,141 @@
+"""Who receives which live event for a committed change: pure, no AWS.
+
+A change is compared before/after against each tab's membership rule (design.md):
+Waiting = state `waiting`; Mine = state `operator` and the operator is in it; All = every
+dialog. Entering a tab is `dialog.added`, leaving it `dialog.removed`, staying on it with
+something to show `dialog.updated`. Waiting goes to every operator, Mine to the operators
+concerned (including one who just left), All to connections showing the All tab. Messages
+and lead changes go to the connections viewing the dialog (R8: a hidden panel views none).
+See docs/live-events.md for the full table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.services.publisher import Change
+from chalicelib.storage.dialogs import summary_of
+from chalicelib.storage.models import MessageModel
+
+Frame = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """`viewers` of a dialog, one `operator`'s connections, connections showing a `tab`,
+    or `everyone`."""
+
+    kind: str
+    key: str = ""
+
+
+EVERYONE = Audience("everyone")
+ALL_TAB = Audience("tab", "all")
+
+
+def viewers(dialog_id: str) -> Audience:
+    return Audience("viewers", dialog_id)
+
+
+def operator(username: str) -> Audience:
+    return Audience("operator", username)
+
+
+@dataclass(frozen=True)
+class Push:
+    audience: Audience
+    frame: Frame
+    # A sound-worthy event for R13/R14 (a dialog appears on Waiting/Mine, or the lead wrote
+    # in a dialog there): the reminders listen to who received one while hidden.
+    notifiable: bool = False
+
+
+def cause_of(change: Change) -> str:
+    lead = change.lead
+    if change.created:
+        return "lead"
+    if change.events or change.before_state != lead.dialog_state or tuple(change.before_operators) != tuple(
+        lead.operators or ()
+    ):
+        return "state"
+    if change.messages:
+        return "message"
+    if change.lead_updated:
+        return "lead"
+    return "read"
+
+
+def _last_visible(messages: tuple[MessageModel, ...]) -> MessageModel | None:
+    shown = [m for m in messages if m.sender != "system"]
+    return shown[-1] if shown else (messages[-1] if messages else None)
+
+
+def plan(
+    change: Change,
+    message_view: Callable[[MessageModel], Frame],
+    lead_view: Callable[[Any], Frame],
+) -> list[Push]:
+    """The pushes of one change, in the order a connection should receive them."""
+    lead = change.lead
+    summary = summary_of(lead)
+    cause = cause_of(change)
+    pushes: list[Push] = []
+
+    # The dialog panel: its messages, then the lead as it is now.
+    watchers = viewers(lead.id)
+    for message in change.messages:
+        pushes.append(
+            Push(watchers, {"type": "message.created", "dialog_id": lead.id, "message": message_view(message),
+                            "dialog": summary})
+        )
+    if cause != "message":
+        pushes.append(Push(watchers, {"type": "lead.updated", "lead": lead_view(lead)}))
+
+    last = _last_visible(change.messages)
+    lead_wrote = cause == "message" and last is not None and last.sender == "lead"
+
+    def tab_frame(kind: str, tab: str) -> Frame:
+        if kind == "removed":
+            return {"type": "dialog.removed", "tab": tab, "dialog_id": lead.id}
+        frame: Frame = {"type": f"dialog.{kind}", "tab": tab, "dialog": summary, "cause": cause}
+        if cause == "message" and last is not None:
+            frame["message"] = {"seq": int(last.seq), "from": last.sender}
+        return frame
+
+    # Waiting: every operator.
+    was_waiting = change.before_state == "waiting"
+    is_waiting = lead.dialog_state == "waiting"
+    if is_waiting and not was_waiting:
+        pushes.append(Push(EVERYONE, tab_frame("added", "waiting"), notifiable=True))
+    elif was_waiting and not is_waiting:
+        pushes.append(Push(EVERYONE, tab_frame("removed", "waiting")))
+    elif is_waiting:
+        pushes.append(Push(EVERYONE, tab_frame("updated", "waiting"), notifiable=lead_wrote))
+
+    # Mine: each operator whose Mine tab gains, keeps or loses the dialog.
+    before = tuple(change.before_operators) if change.before_state == "operator" else ()
+    after = tuple(lead.operators or ()) if lead.dialog_state == "operator" else ()
+    for username in after:
+        if username in before:
+            pushes.append(Push(operator(username), tab_frame("updated", "mine"), notifiable=lead_wrote))
+        else:
+            pushes.append(Push(operator(username), tab_frame("added", "mine"), notifiable=True))
+    for username in before:
+        if username not in after:
+            pushes.append(Push(operator(username), tab_frame("removed", "mine")))
+
+    # All: every dialog is on it; only connections showing it care about its churn.
+    pushes.append(Push(ALL_TAB, tab_frame("added" if change.created else "updated", "all")))
+    return pushes
+
+
+def counts_change(change: Change) -> tuple[bool, tuple[str, ...]]:
+    """Whose tab counts this change moves: (Waiting or All moved for everyone, operators
+    whose Mine count moved)."""
+    lead = change.lead
+    waiting_moved = (change.before_state == "waiting") != (lead.dialog_state == "waiting")
+    before = set(change.before_operators) if change.before_state == "operator" else set()
+    after = set(lead.operators or ()) if lead.dialog_state == "operator" else set()
+    return waiting_moved or change.created, tuple(sorted(before ^ after))
