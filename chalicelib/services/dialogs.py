@@ -66,7 +66,7 @@ class DialogService:
         *,
         bot_loader: Callable[[str], BotModel | None] | None = None,
         outbox: Outbox | None = None,
-        max_attempts: int = 12,
+        max_attempts: int = 30,
     ) -> None:
         self.store = store
         self.uploads = uploads
@@ -82,8 +82,9 @@ class DialogService:
             try:
                 return attempt()
             except WriteConflict:
-                # Someone else changed the dialog between our read and our write.
-                time.sleep(random.uniform(0, 0.004 * (2 ** min(number, 5))))
+                # Someone else changed the dialog between our read and our write. Full jitter
+                # keeps a burst of writers to one dialog from retrying in lockstep.
+                time.sleep(random.uniform(0, min(0.25, 0.005 * (2 ** number))))
         raise Busy("the dialog is changing too fast; try again")
 
     def _finish(self, write: DialogWrite, change: Change) -> None:

@@ -25,6 +25,7 @@ UPLOAD_TTL = timedelta(days=1)
 
 class UploadTooLarge(DomainError):
     code = "upload_too_large"
+    status = 413
 
 
 class UploadRejected(ValidationFailed):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
+from chalicelib.storage import sessions
 from chalicelib.storage.connections import ConnectionModel
 from chalicelib.storage.models import (
     BotModel,
@@ -36,6 +37,7 @@ _bound: list[Settings] = []
 
 def bind_models(settings: Settings) -> None:
     """Point every model at its table, region and endpoint from configuration."""
+    sessions.install()
     for model in TABLES:
         meta = model.Meta
         meta.table_name = settings.table_name(meta.kind)
