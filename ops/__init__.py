@@ -1,0 +1,1 @@
+"""Commands for ops (development and operations machines; not packaged into Lambda)."""
