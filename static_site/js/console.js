@@ -1,0 +1,438 @@
+// The contact center's state and everything that changes it: REST calls, websocket events,
+// resync after a reconnect, sounds. Views read `state` and call the methods; they hold no
+// data of their own beyond form inputs.
+
+import { enc } from './api.js';
+import { Live } from './live.js';
+import { Sounds, isHidden } from './sounds.js';
+
+export const TABS = ['waiting', 'mine', 'all'];
+const OLDER_PAGE = 50;
+const BACKFILL_PAGE = 100;
+
+function byActivity(a, b) {
+  return String(b.last_activity_at || '').localeCompare(String(a.last_activity_at || ''));
+}
+
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class Console {
+  constructor(api) {
+    this.api = api;
+    this.listeners = new Set();
+    this.state = {
+      operator: api.operator,
+      connection: 'connecting',
+      counts: { waiting: 0, mine: 0, all: 0 },
+      tab: 'waiting',
+      list: { items: [], nextCursor: null, loading: true },
+      bots: {},
+      dialog: null,
+      // On a phone the information panel would cover the messages: it opens on demand there.
+      infoVisible: !window.matchMedia('(max-width: 720px)').matches,
+      leadPage: false,
+      notice: null,
+    };
+    this.sounds = new Sounds(() => this.emit());
+    this.live = new Live(api, {
+      onEvent: (event) => this.onEvent(event),
+      onStatus: (status) => this.set({ connection: status }),
+      onOpen: (reconnected) => this.onOpen(reconnected),
+    });
+    this.listRequest = 0;
+    this.readTimer = null;
+    this.onVisibility = () => this.visibilityChanged();
+  }
+
+  // --- plumbing -------------------------------------------------------------------------
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit() {
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  set(patch) {
+    this.state = { ...this.state, ...patch };
+    this.emit();
+  }
+
+  setDialog(patch) {
+    if (!this.state.dialog) return;
+    this.set({ dialog: { ...this.state.dialog, ...patch } });
+  }
+
+  fail(error) {
+    this.set({ notice: { key: error && error.status === 409 ? 'error.conflict' : 'error.generic', reason: error ? error.message : '' } });
+  }
+
+  dismissNotice() {
+    this.set({ notice: null });
+  }
+
+  start() {
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.live.start();
+    this.loadBots();
+    this.loadCounts();
+    this.loadList();
+  }
+
+  stop() {
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.live.stop();
+  }
+
+  sendView() {
+    const { dialog, tab } = this.state;
+    this.live.send({ action: 'view', dialog_id: dialog ? dialog.id : null, tab });
+  }
+
+  onOpen(reconnected) {
+    this.sendView();
+    this.live.send({ action: 'visibility', visible: !isHidden() });
+    if (reconnected) this.resync();
+  }
+
+  // After a drop: everything that changed meanwhile, with no manual refresh (by seq for the
+  // open dialog's messages, by re-reading the counts and the tab for the list).
+  async resync() {
+    this.loadCounts();
+    this.loadList();
+    const dialog = this.state.dialog;
+    if (!dialog) return;
+    try {
+      const body = await this.api.get(`/api/dialogs/${enc(dialog.id)}`);
+      if (!this.isOpen(dialog.id)) return;
+      this.setDialog({ lead: body.lead });
+    } catch (error) {
+      this.fail(error);
+    }
+    await this.backfill(dialog.id);
+  }
+
+  visibilityChanged() {
+    const visible = !isHidden();
+    this.live.send({ action: 'visibility', visible });
+    if (visible) this.markReadSoon();
+  }
+
+  // --- data -----------------------------------------------------------------------------
+
+  async loadBots() {
+    try {
+      const body = await this.api.get('/api/bots');
+      const bots = {};
+      for (const bot of body.items || []) bots[bot.id] = bot.name;
+      this.set({ bots });
+    } catch (_) {
+      // Names are a nicety: without them the bot's id is shown.
+    }
+  }
+
+  async loadCounts() {
+    try {
+      this.set({ counts: await this.api.get('/api/counts') });
+    } catch (_) {
+      // the websocket's `counts` events will bring them
+    }
+  }
+
+  async loadList(more = false) {
+    const tab = this.state.tab;
+    const request = ++this.listRequest;
+    const cursor = more ? this.state.list.nextCursor : null;
+    this.set({ list: { ...this.state.list, loading: true, items: more ? this.state.list.items : this.state.list.items } });
+    try {
+      const query = cursor ? `?cursor=${enc(cursor)}` : '';
+      const body = await this.api.get(`/api/tabs/${tab}${query}`);
+      if (request !== this.listRequest) return;
+      const items = more ? mergeSummaries(this.state.list.items, body.items || []) : (body.items || []);
+      this.set({ list: { items, nextCursor: body.next_cursor || null, loading: false } });
+    } catch (error) {
+      if (request !== this.listRequest) return;
+      this.set({ list: { ...this.state.list, loading: false } });
+      this.fail(error);
+    }
+  }
+
+  selectTab(tab) {
+    if (!TABS.includes(tab)) return;
+    this.set({ tab, list: { items: [], nextCursor: null, loading: true } });
+    this.sendView();
+    this.loadList();
+  }
+
+  isOpen(id) {
+    return Boolean(this.state.dialog && this.state.dialog.id === id);
+  }
+
+  async openDialog(id) {
+    this.set({
+      dialog: { id, lead: null, messages: [], hasOlder: false, loading: true, loadingOlder: false, error: false, version: 0 },
+      leadPage: false,
+      notice: null,
+    });
+    this.sendView();
+    await this.reloadMessages();
+  }
+
+  // R5: fully reload the open dialog (its lead and the newest portion of its messages).
+  async reloadMessages() {
+    const dialog = this.state.dialog;
+    if (!dialog) return;
+    this.setDialog({ loading: true, error: false });
+    try {
+      const body = await this.api.get(`/api/dialogs/${enc(dialog.id)}`);
+      if (!this.isOpen(dialog.id)) return;
+      const page = body.messages || { items: [] };
+      this.setDialog({
+        lead: body.lead,
+        messages: [...(page.items || [])].reverse(),
+        hasOlder: Boolean(page.next_cursor),
+        loading: false,
+        version: this.state.dialog.version + 1,
+      });
+      this.markReadSoon();
+    } catch (error) {
+      if (!this.isOpen(dialog.id)) return;
+      this.setDialog({ loading: false, error: true });
+      this.fail(error);
+    }
+  }
+
+  // R9: the portion before the oldest message shown.
+  async loadOlder() {
+    const dialog = this.state.dialog;
+    if (!dialog || dialog.loading || dialog.loadingOlder || !dialog.hasOlder || !dialog.messages.length) return;
+    this.setDialog({ loadingOlder: true });
+    try {
+      const oldest = dialog.messages[0].seq;
+      const page = await this.api.get(`/api/dialogs/${enc(dialog.id)}/messages?before=${oldest}&limit=${OLDER_PAGE}`);
+      if (!this.isOpen(dialog.id)) return;
+      this.setDialog({
+        messages: mergeMessages(this.state.dialog.messages, page.items || []),
+        hasOlder: Boolean(page.next_cursor) && (page.items || []).length > 0,
+        loadingOlder: false,
+      });
+    } catch (error) {
+      if (!this.isOpen(dialog.id)) return;
+      this.setDialog({ loadingOlder: false });
+      this.fail(error);
+    }
+  }
+
+  // Everything after the newest message shown, oldest first, page by page.
+  async backfill(id) {
+    for (let round = 0; round < 1000; round += 1) {
+      const dialog = this.state.dialog;
+      if (!dialog || dialog.id !== id || dialog.loading) return;
+      const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
+      let page;
+      try {
+        page = await this.api.get(`/api/dialogs/${enc(id)}/messages?after=${last}&limit=${BACKFILL_PAGE}`);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (!this.isOpen(id)) return;
+      const items = page.items || [];
+      if (items.length) this.setDialog({ messages: mergeMessages(this.state.dialog.messages, items) });
+      if (!page.next_cursor || !items.length) return;
+    }
+  }
+
+  // R8: hide the panel; the server stops sending this dialog's messages (view: null).
+  hidePanel() {
+    this.set({ dialog: null, leadPage: false, notice: null });
+    this.sendView();
+  }
+
+  showInfo(visible) {
+    this.set({ infoVisible: visible });
+  }
+
+  showLeadPage(visible) {
+    this.set({ leadPage: visible });
+  }
+
+  markReadSoon() {
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => this.markRead(), 300);
+  }
+
+  async markRead() {
+    const dialog = this.state.dialog;
+    if (!dialog || !dialog.lead || isHidden()) return;
+    const summary = this.state.list.items.find((item) => item.lead_id === dialog.id);
+    if (!(dialog.lead.unread > 0) && !(summary && summary.unread > 0)) return;
+    try {
+      const body = await this.api.post(`/api/dialogs/${enc(dialog.id)}/read`);
+      if (this.isOpen(dialog.id) && body && body.lead) this.setDialog({ lead: body.lead });
+      this.patchSummary(dialog.id, { unread: 0 });
+    } catch (_) {
+      // an unread badge that stays is harmless; the next event corrects it
+    }
+  }
+
+  patchSummary(id, patch) {
+    const items = this.state.list.items.map((item) => (item.lead_id === id ? { ...item, ...patch } : item));
+    this.set({ list: { ...this.state.list, items } });
+  }
+
+  async transition(action) {
+    const dialog = this.state.dialog;
+    if (!dialog) return;
+    try {
+      const body = await this.api.post(`/api/dialogs/${enc(dialog.id)}/${action}`);
+      if (!this.isOpen(dialog.id)) return;
+      this.setDialog({ lead: body.lead });
+      // Leaving a dialog that is back with the bot only stops following it (R6).
+      if (action === 'leave' && body.lead && body.lead.dialog && body.lead.dialog.state === 'bot') this.hidePanel();
+      else this.backfill(dialog.id);
+    } catch (error) {
+      this.fail(error);
+      if (error && error.status === 409) this.reloadMessages();
+    }
+  }
+
+  startConversation() {
+    return this.transition('start');
+  }
+
+  leave() {
+    return this.transition('leave');
+  }
+
+  resolve() {
+    return this.transition('resolve');
+  }
+
+  async saveLead(changes) {
+    const dialog = this.state.dialog;
+    if (!dialog) return null;
+    const lead = await this.api.patch(`/api/dialogs/${enc(dialog.id)}/lead`, changes);
+    if (this.isOpen(dialog.id)) this.setDialog({ lead });
+    return lead;
+  }
+
+  async sendMessage(text, uploadIds) {
+    const dialog = this.state.dialog;
+    if (!dialog) return;
+    const body = { client_id: newClientId() };
+    if (text) body.text = text;
+    if (uploadIds.length) body.attachments = uploadIds.map((upload_id) => ({ upload_id }));
+    const message = await this.api.post(`/api/dialogs/${enc(dialog.id)}/messages`, body);
+    if (this.isOpen(dialog.id) && message && typeof message.seq === 'number') {
+      this.setDialog({ messages: mergeMessages(this.state.dialog.messages, [message]) });
+    }
+  }
+
+  async upload(file, onProgress) {
+    const upload = await this.api.post('/api/uploads', {
+      filename: file.name,
+      content_type: file.type || 'application/octet-stream',
+      size: file.size,
+    });
+    await this.api.uploadToStorage(upload, file, onProgress);
+    return upload.upload_id;
+  }
+
+  signOut() {
+    this.stop();
+    this.api.signOut();
+  }
+
+  // --- live events ----------------------------------------------------------------------
+
+  onEvent(event) {
+    switch (event.type) {
+      case 'message.created':
+        return this.onMessage(event);
+      case 'dialog.added':
+      case 'dialog.updated':
+        return this.onDialogChanged(event);
+      case 'dialog.removed':
+        if (event.tab === this.state.tab) {
+          this.set({ list: { ...this.state.list, items: this.state.list.items.filter((i) => i.lead_id !== event.dialog_id) } });
+        }
+        return undefined;
+      case 'counts':
+        if (event.counts) this.set({ counts: { ...this.state.counts, ...event.counts } });
+        return undefined;
+      case 'lead.updated':
+        if (event.lead && this.isOpen(event.lead.id)) this.setDialog({ lead: event.lead });
+        return undefined;
+      case 'message.delivery':
+        return this.onDelivery(event);
+      case 'reminder':
+        this.sounds.notify('reminder', 'now', null);
+        return undefined;
+      case 'dialog.waiting_too_long':
+        if (event.dialog) this.patchSummary(event.dialog.lead_id, { waiting_too_long: true });
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  onMessage(event) {
+    const { dialog_id: id, message } = event;
+    if (!this.isOpen(id) || !message || typeof message.seq !== 'number') return;
+    const dialog = this.state.dialog;
+    if (dialog.loading) return; // the reload in flight brings it
+    const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
+    this.setDialog({ messages: mergeMessages(dialog.messages, [message]) });
+    if (event.dialog && dialog.lead) {
+      this.setDialog({ lead: { ...this.state.dialog.lead, dialog: { state: event.dialog.state, operators: event.dialog.operators || [] } } });
+    }
+    // A gap (an event lost in a reconnect race) is filled from the server by seq.
+    if (message.seq > last + 1 && dialog.messages.length) this.backfill(id);
+    if (message.from === 'lead') this.markReadSoon();
+  }
+
+  onDialogChanged(event) {
+    const { tab, dialog } = event;
+    if (!dialog || !dialog.lead_id) return;
+    if (tab === this.state.tab) {
+      const others = this.state.list.items.filter((item) => item.lead_id !== dialog.lead_id);
+      this.set({ list: { ...this.state.list, items: [...others, dialog].sort(byActivity) } });
+    }
+    if (this.isOpen(dialog.lead_id) && this.state.dialog.lead) {
+      const lead = { ...this.state.dialog.lead, dialog: { state: dialog.state, operators: dialog.operators || [] } };
+      if (dialog.name !== undefined) lead.name = dialog.name;
+      this.setDialog({ lead });
+    }
+    if (event.type === 'dialog.added') {
+      this.sounds.notify('new-dialog', `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab);
+    } else if (event.cause === 'message' && event.message && event.message.from === 'lead') {
+      this.sounds.notify('new-message', `${dialog.lead_id}:${event.message.seq}`, tab);
+    }
+  }
+
+  onDelivery(event) {
+    if (!this.isOpen(event.dialog_id)) return;
+    const messages = this.state.dialog.messages.map((m) => (m.seq === event.seq ? { ...m, delivery: event.delivery } : m));
+    this.setDialog({ messages });
+  }
+}
+
+export function mergeMessages(current, incoming) {
+  const bySeq = new Map(current.map((m) => [m.seq, m]));
+  for (const message of incoming) {
+    if (message && typeof message.seq === 'number') bySeq.set(message.seq, { ...bySeq.get(message.seq), ...message });
+  }
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function mergeSummaries(current, incoming) {
+  const seen = new Set(current.map((item) => item.lead_id));
+  return [...current, ...incoming.filter((item) => !seen.has(item.lead_id))];
+}

@@ -1,0 +1,75 @@
+// Entry point: read config.json, then show the sign-in page or the contact center.
+
+import { html, render, useEffect, useState } from './lib.js';
+import { Api } from './api.js';
+import { Console } from './console.js';
+import { setLanguage, t } from './i18n.js';
+import { Login } from './views/login.js';
+import { Panel } from './views/panel.js';
+import { Sidebar } from './views/sidebar.js';
+import { Topbar } from './views/topbar.js';
+
+function ContactCenter({ controller, onLanguage }) {
+  const [state, setState] = useState(controller.state);
+  useEffect(() => {
+    const unsubscribe = controller.subscribe(setState);
+    controller.start();
+    return () => {
+      unsubscribe();
+      controller.stop();
+    };
+  }, [controller]);
+  const open = Boolean(state.dialog);
+  return html`
+    <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
+      <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()} />
+      <div class="workspace">
+        <${Sidebar} state=${state} controller=${controller} />
+        <${Panel} state=${state} controller=${controller} />
+      </div>
+    </div>`;
+}
+
+function App({ api }) {
+  const [controller, setController] = useState(() => (api.session ? new Console(api) : null));
+  const [, setLang] = useState(0);
+  useEffect(() => {
+    api.onSignedOut = () => setController(null);
+    if (api.session) api.scheduleRefresh();
+  }, [api]);
+  useEffect(() => {
+    document.title = t('app.title');
+  });
+
+  function onLanguage(lang) {
+    setLanguage(lang);
+    setLang((n) => n + 1);
+  }
+
+  async function onLogin(username, password) {
+    await api.login(username, password);
+    const next = new Console(api);
+    next.sounds.unlocked(); // the sign-in click is the gesture browsers want before sound
+    setController(next);
+  }
+
+  if (!controller) return html`<${Login} onLogin=${onLogin} onLanguage=${onLanguage} />`;
+  return html`<${ContactCenter} key=${controller.sounds.tabId} controller=${controller} onLanguage=${onLanguage} />`;
+}
+
+async function boot() {
+  const root = document.getElementById('app');
+  let config;
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    config = await response.json();
+  } catch (_) {
+    root.textContent = 'config.json is missing or unreadable.';
+    return;
+  }
+  const api = new Api(config.api_url);
+  api.wsUrl = config.ws_url;
+  render(html`<${App} api=${api} />`, root);
+}
+
+boot();

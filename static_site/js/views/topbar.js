@@ -1,0 +1,33 @@
+// The bar on top: who is signed in, language, sound, connection, sign-out.
+
+import { html } from '../lib.js';
+import { LANGUAGES, language, t } from '../i18n.js';
+
+export function LanguagePicker({ onLanguage }) {
+  return html`
+    <label class="language">
+      <span class="visually-hidden">${t('language')}</span>
+      <select aria-label=${t('language')} value=${language()} onChange=${(e) => onLanguage(e.currentTarget.value)}>
+        ${LANGUAGES.map(([code, name]) => html`<option value=${code} selected=${code === language()}>${name}</option>`)}
+      </select>
+    </label>`;
+}
+
+export function Topbar({ state, sounds, onLanguage, onSignOut }) {
+  const soundLabel = sounds.blocked ? t('sound.blocked') : sounds.enabled ? t('sound.on') : t('sound.off');
+  const soundOn = sounds.enabled && !sounds.blocked;
+  return html`
+    <header class="topbar">
+      <span class="brand">${t('app.title')}</span>
+      <span class=${`connection connection-${state.connection}`} data-testid="connection-status"
+        data-status=${state.connection} role="status">${t(`connection.${state.connection}`)}</span>
+      <span class="spacer"></span>
+      <button type="button" data-testid="sound-enable" class=${`sound ${sounds.blocked ? 'attention' : ''}`}
+        aria-pressed=${soundOn ? 'true' : 'false'} onClick=${() => sounds.toggle()}>
+        <span aria-hidden="true">${soundOn ? '🔔' : '🔕'}</span> ${soundLabel}
+      </button>
+      <${LanguagePicker} onLanguage=${onLanguage} />
+      <span class="operator-name">${state.operator ? state.operator.username : ''}</span>
+      <button type="button" class="link" onClick=${onSignOut}>${t('signout')}</button>
+    </header>`;
+}
