@@ -1,0 +1,105 @@
+"""The HTTP side of the local gateway: the REST routes through Chalice's LocalGateway,
+the static operator UI at `/`, its `config.json`, and the lead simulator at `/demo/`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import mimetypes
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from chalice.local import LocalGatewayException, RouteMatcher
+
+from local_runtime.invoker import Invoker, log_line
+
+log = logging.getLogger("local_runtime")
+
+# API Gateway refuses REST payloads over 10 MB.
+MAX_REST_BODY = 10 * 1024 * 1024
+SIMULATOR_DIR = Path(__file__).resolve().parent / "simulator"
+
+
+class RestGateway:
+    def __init__(self, invoker: Invoker, static_dir: Path, public_config: dict[str, Any]) -> None:
+        self.invoker = invoker
+        self.static_dir = static_dir.resolve()
+        self.public_config = public_config
+        self.routes_matcher = RouteMatcher(list(invoker.app.routes))
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/config.json", self.config_json),
+            web.get("/demo", self.demo_redirect),
+            web.get("/demo/{path:.*}", self.simulator_file),
+            web.route("*", "/{path:.*}", self.dispatch),
+        ]
+
+    async def config_json(self, request: web.Request) -> web.Response:
+        # What the UI needs to find the APIs; nothing secret goes here.
+        return web.json_response(self.public_config, headers={"Cache-Control": "no-store"})
+
+    async def demo_redirect(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("/demo/")
+
+    async def simulator_file(self, request: web.Request) -> web.StreamResponse:
+        return self._file(SIMULATOR_DIR, request.match_info["path"] or "index.html")
+
+    def _is_api(self, path: str) -> bool:
+        try:
+            self.routes_matcher.match_route(path)
+            return True
+        except ValueError:
+            return False
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if self._is_api(request.path_qs) or path.startswith(("/api/", "/bot/")):
+            return await self.rest(request)
+        if request.method not in ("GET", "HEAD"):
+            return web.json_response({"message": "Missing Authentication Token"}, status=403)
+        return self._file(self.static_dir, path.lstrip("/") or "index.html")
+
+    def _file(self, root: Path, relative: str) -> web.StreamResponse:
+        target = (root / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_relative_to(root) or not target.is_file():
+            return web.json_response({"error": {"code": "not_found", "message": "no such file"}}, status=404)
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if target.suffix == ".js":
+            content_type = "text/javascript"
+        # Always revalidate: a developer edits these files while the runtime runs.
+        return web.FileResponse(target, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+
+    async def rest(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        body = await request.read() if request.body_exists else None
+        headers = {name: value for name, value in request.headers.items()}
+        try:
+            answer = await self.invoker.rest(request.method, request.path_qs, headers, body or None)
+            status = int(answer["statusCode"])
+            response_headers: dict[str, Any] = dict(answer.get("headers") or {})
+            multi = answer.get("multiValueHeaders") or {}
+            payload = answer.get("body")
+            if answer.get("isBase64Encoded") and payload is not None:
+                payload = base64.b64decode(payload)
+        except LocalGatewayException as error:
+            status, response_headers, multi, payload = error.CODE, dict(error.headers), {}, error.body
+        except Exception:
+            log.exception("the gateway could not run %s %s", request.method, request.path)
+            status, response_headers, multi = 502, {"x-amzn-ErrorType": "InternalServerErrorException"}, {}
+            payload = json.dumps({"message": "Internal server error"})
+        response = web.Response(status=status, body=payload if payload is not None else b"")
+        content_type = response_headers.pop("Content-Type", None) or response_headers.pop("content-type", None)
+        response.headers["Content-Type"] = content_type or "application/json"
+        for name, value in response_headers.items():
+            response.headers[name] = str(value)
+        for name, values in multi.items():
+            for value in values:
+                response.headers.add(name, str(value))
+        log_line("REST", f"{request.method} {request.path}", status, started)
+        return response

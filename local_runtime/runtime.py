@@ -1,0 +1,192 @@
+"""Starts the whole contact center on one machine and stops it cleanly.
+
+Order: DynamoDB Local and moto (children, in parallel) -> the app's environment ->
+tables (created if missing: the data persists) -> moto's bucket and Cognito pool
+(re-created: they live in memory) -> the gateway -> demo data -> one ready line and
+`local-credentials.json`. SIGINT/SIGTERM close the websockets (running `$disconnect`),
+stop the schedules and feeds, then the children.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from local_runtime.backends import Backends, start_backends
+from local_runtime.gateway import MAX_REST_BODY, RestGateway
+from local_runtime.invoker import Invoker
+from local_runtime.scheduler import Scheduler
+from local_runtime.seed import OPERATORS, seed_bucket, seed_cognito
+from local_runtime.settings import REGION, TABLE_PREFIX, RuntimeOptions, app_environment
+from local_runtime.streams import EventFeeds
+from local_runtime.websocket_api import WebsocketApi
+
+log = logging.getLogger("local_runtime")
+READY_PREFIX = "Handover is ready at "
+
+
+def setup_logging() -> None:
+    # Line by line even into a pipe or a file (the tests read the log while it runs).
+    sys.stdout.reconfigure(line_buffering=True)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    # Not under "handover": Chalice makes the app's logger (named after the app) ERROR-only
+    # and non-propagating.
+    logging.getLogger("local_runtime").setLevel(logging.INFO)
+    # aiohttp's access log would repeat our one line per call.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def load_app(spec: str) -> Any:
+    """`module:attribute`, default `app:app` (the repository's app.py)."""
+    module_name, _, attribute = spec.partition(":")
+    return getattr(importlib.import_module(module_name), attribute or "app")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise SystemExit(f"cannot listen on {host}:{port} ({error.strerror}); set HANDOVER_PORT to a free port") from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+@dataclass
+class Running:
+    url: str
+    ws_url: str
+    backends: Backends
+    runner: web.AppRunner
+    invoker: Invoker
+    websockets: WebsocketApi
+    stoppers: list[Any] = field(default_factory=list)
+
+
+async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    sock = bind_socket(options.host, options.port)
+    port = sock.getsockname()[1]
+    url = f"http://{options.host}:{port}"
+    ws_url = f"ws://{options.host}:{port}/ws"
+    # Started from the main thread: the children die with this thread (PR_SET_PDEATHSIG).
+    backends = start_backends(options.data_dir)
+    try:
+        env = app_environment(port=port, dynamodb_endpoint=backends.dynamodb_endpoint,
+                              moto_endpoint=backends.moto_endpoint)
+        cognito = seed_cognito(backends.moto_endpoint)
+        seed_bucket(backends.moto_endpoint, [url, f"http://localhost:{port}"])
+        env["HANDOVER_COGNITO_USER_POOL_ID"] = cognito.user_pool_id
+        env["HANDOVER_COGNITO_CLIENT_ID"] = cognito.client_id
+        os.environ.update(env)
+
+        from chalicelib import runtime as app_runtime
+        from chalicelib.config import get_settings
+        from local_runtime.tables import create_tables
+
+        app_runtime.reset()
+        create_tables(get_settings())
+        app = load_app(app_spec)
+        if app.websocket_api is not None:
+            # Chalice's own `app.websocket_api.send` would build an https URL of AWS from the
+            # event's apiId; point it at this gateway's management API instead.
+            app.websocket_api._endpoint = url
+
+        invoker = Invoker(app)
+        websockets = WebsocketApi(invoker, options.ws_idle_seconds)
+        rest = RestGateway(invoker, options.static_dir, {"api_url": url, "ws_url": ws_url, "environment": "local"})
+        web_app = web.Application(client_max_size=MAX_REST_BODY)
+        web_app.add_routes(websockets.routes())
+        demo_bot = None
+        if options.demo:
+            from local_runtime.demo_bot import DemoBot
+
+            demo_bot = DemoBot(url, options.data_dir)
+            web_app.add_routes(demo_bot.routes())
+        web_app.add_routes(rest.routes())
+        runner = web.AppRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=2)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        running = Running(url, ws_url, backends, runner, invoker, websockets)
+
+        scheduler = Scheduler(invoker, REGION, options.schedule_seconds)
+        feeds = EventFeeds(invoker, dynamodb_endpoint=backends.dynamodb_endpoint, moto_endpoint=backends.moto_endpoint,
+                           region=REGION, table_prefix=TABLE_PREFIX, data_dir=options.data_dir)
+        scheduler.start()
+        feeds.start()
+        running.stoppers += [scheduler.stop, feeds.stop]
+
+        bots: list[dict[str, Any]] = []
+        if demo_bot is not None:
+            from local_runtime.demo_data import seed_demo
+
+            credentials = await asyncio.to_thread(demo_bot.ensure_registered)
+            bots.append(credentials)
+            running.stoppers.append(demo_bot.close)
+            await seed_demo(url, credentials["api_key"], options.data_dir, backends.moto_endpoint)
+        write_credentials(options.data_dir, url, ws_url, bots)
+        return running
+    except BaseException:
+        backends.stop()
+        raise
+
+
+async def stop(running: Running) -> None:
+    await running.websockets.close_all()
+    for stopper in running.stoppers:
+        result = stopper()
+        if asyncio.iscoroutine(result):
+            await result
+    await running.runner.cleanup()
+    running.invoker.shutdown()
+    running.backends.stop()
+
+
+def write_credentials(data_dir: Path, url: str, ws_url: str, bots: list[dict[str, Any]]) -> Path:
+    path = data_dir / "local-credentials.json"
+    body = {
+        "url": url,
+        "ws_url": ws_url,
+        "operators": [operator.as_json() for operator in OPERATORS],
+        "bots": [{"name": bot["name"], "api_key": bot["api_key"], "webhook_secret": bot["webhook_secret"]} for bot in bots],
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(body, indent=2) + "\n")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return path
+
+
+async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> None:
+    setup_logging()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    running = await start(options, app_spec)
+    try:
+        credentials = options.data_dir / "local-credentials.json"
+        print(f"{READY_PREFIX}{running.url}  (UI at /, lead simulator at /demo/; "
+              f"logins in {credentials}; Ctrl+C stops)", flush=True)
+        await stopping.wait()
+        print("stopping…", flush=True)
+    finally:
+        await stop(running)
