@@ -45,6 +45,7 @@ class Connection:
     domain_name: str
     last_active: float = field(default_factory=time.monotonic)
     closing: bool = False
+    close_code: int = GOING_AWAY
     close_reason: str = ""
 
     def touch(self) -> None:
@@ -114,7 +115,7 @@ class WebsocketApi:
                     status_code, reason = 1006, "Connection closed abnormally"
                     break
             if connection.closing:
-                status_code, reason = ws.close_code or GOING_AWAY, connection.close_reason
+                status_code, reason = connection.close_code, connection.close_reason
             elif ws.close_code == WSCloseCode.MESSAGE_TOO_BIG:
                 status_code, reason = 1009, "Message too big"
             elif ws.close_code and ws.close_code not in (1005, WSCloseCode.ABNORMAL_CLOSURE):
@@ -188,6 +189,7 @@ class WebsocketApi:
 
     async def _close(self, connection: Connection, code: int, reason: str) -> None:
         connection.closing = True
+        connection.close_code = code
         connection.close_reason = reason
         await connection.ws.close(code=code, message=reason.encode())
 
