@@ -5,8 +5,10 @@ scheduled function, which Chalice only wraps when they are declared here)."""
 from chalice import Chalice
 from chalice.app import Response, WebsocketEvent
 
+from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
+from chalicelib.api.operator import operator_api
 from chalicelib.live import handlers as live
 
 app = Chalice(app_name="handover")
@@ -15,6 +17,8 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])
 
 app.register_blueprint(bot_api)
 app.register_blueprint(auth_api)
+app.register_blueprint(operator_api)
+app.register_blueprint(admin_api)
 
 
 # Live events (docs/live-events.md): declared here because Chalice wraps websocket

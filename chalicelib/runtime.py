@@ -19,8 +19,9 @@ from chalicelib.live.connections import LiveConnections
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.publisher import LivePublisher
 from chalicelib.services.bots import BotService
+from chalicelib.services.counters import CounterStager
 from chalicelib.services.dialogs import DialogService
-from chalicelib.services.publisher import NoOutbox, NullPublisher, Outbox, Publisher
+from chalicelib.services.publisher import NullPublisher, Outbox, Outboxes, Publisher
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.dialogs import DialogStore
@@ -62,7 +63,12 @@ def build(
         # tests, `chalice package`) there is nowhere to push and nothing is published.
         publisher = LivePublisher(connections, Fanout(notifier, connections), clock, attachments)
     publisher = publisher or NullPublisher()
-    dialogs = DialogService(store, uploads, publisher, clock, outbox=outbox or NoOutbox())
+    # What a change causes is staged into its own transaction; each stager adds its items
+    # (tab counters here; webhook deliveries and others append theirs).
+    stagers: list[Outbox] = [CounterStager()]
+    if outbox is not None:
+        stagers.append(outbox)
+    dialogs = DialogService(store, uploads, publisher, clock, outbox=Outboxes(stagers))
     bots = BotService(clock)
     return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots,
                     build_verifier(settings), CognitoSignIn(settings), connections, live)

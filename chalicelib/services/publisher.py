@@ -59,3 +59,14 @@ class Outbox(Protocol):
 class NoOutbox:
     def stage(self, write: DialogWrite, change: Change) -> None:
         return None
+
+
+class Outboxes:
+    """Several stagers in one: each adds its items to the same transaction, in order."""
+
+    def __init__(self, stagers: list[Outbox]) -> None:
+        self.stagers = list(stagers)
+
+    def stage(self, write: DialogWrite, change: Change) -> None:
+        for stager in self.stagers:
+            stager.stage(write, change)

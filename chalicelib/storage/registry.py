@@ -11,6 +11,7 @@ from pynamodb.models import Model
 from chalicelib.config import Settings
 from chalicelib.storage import sessions
 from chalicelib.storage.connections import ConnectionModel
+from chalicelib.storage.counters import CounterModel
 from chalicelib.storage.models import (
     BotModel,
     LeadModel,
@@ -30,6 +31,7 @@ TABLES: tuple[type[Model], ...] = (
     UploadModel,
     WsTicketModel,
     ConnectionModel,
+    CounterModel,
 )
 
 _bound: list[Settings] = []

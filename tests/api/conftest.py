@@ -126,3 +126,46 @@ class Api:
 
     def patch(self, path: str, body: Any = None, **kw: Any) -> Response:
         return self.call("PATCH", path, body, **kw)
+
+
+class Leads:
+    """Leads of the `bot` fixture, made through the dialog service (what the bot API does)."""
+
+    def __init__(self, bot: Any) -> None:
+        from chalicelib.domain.credentials import parse_api_key
+
+        self.key = parse_api_key(bot.api_key)
+        self.count = 0
+
+    @property
+    def services(self) -> Any:
+        from chalicelib import runtime
+
+        # Always the current services: the cognito fixture rebuilds them.
+        return runtime.services()
+
+    def make(self, ref: str | None = None, *, waiting: bool = False, text: str | None = "hello",
+             **body: Any) -> str:
+        from chalicelib.domain.validation import check_lead_changes
+
+        self.count += 1
+        ref = ref or f"tg:{self.count}"
+        body.setdefault("name", f"Lead {self.count}")
+        lead, _ = self.services.dialogs.upsert_lead(self.key, ref, check_lead_changes(body))
+        if text:
+            self.say(ref, text)
+        if waiting:
+            self.services.dialogs.handoff(self.key, ref, "")
+        return lead.id
+
+    def say(self, ref: str, text: str, sender: str = "lead") -> None:
+        from chalicelib.domain.validation import check_bot_message
+
+        self.count += 1
+        message = check_bot_message({"id": f"m{self.count}", "from": sender, "text": text})
+        self.services.dialogs.post_bot_message(self.key, ref, message)
+
+
+@pytest.fixture
+def leads(cognito, bot) -> Leads:
+    return Leads(bot)

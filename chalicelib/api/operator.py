@@ -1,0 +1,203 @@
+"""The operator API: tabs, counts, the dialog panel, the dialog's actions, uploads, bots.
+
+Every route needs a verified Cognito access token (`current_operator`). Operators see
+every bot's dialogs: there is no per-bot assignment of operators.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
+from chalicelib.api.operator_auth import current_operator
+from chalicelib.api.operator_views import operator_lead_view, operator_message_view
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.validation import (
+    Problems,
+    ValidationFailed,
+    check_operator_lead_edit,
+    check_text_and_attachments,
+    require_object,
+)
+from chalicelib.runtime import services
+from chalicelib.services.bots import bot_view
+from chalicelib.services.counters import read_counts
+from chalicelib.services.tab_pages import DEFAULT_PAGE, MAX_PAGE, TabReader
+from chalicelib.services.uploads import check_upload_request
+from chalicelib.storage.models import MessageModel
+
+operator_api = Blueprint(__name__)
+
+LEAD_ID_RE = re.compile(r"^ld_[a-z2-7]{26}$")
+CLIENT_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
+MESSAGE_PAGE = 50
+
+
+def _request() -> Any:
+    return operator_api.current_request
+
+
+def _lead_id(lead_id: str) -> str:
+    if not LEAD_ID_RE.match(lead_id or ""):
+        raise NotFound("lead_not_found", "no such dialog")
+    return lead_id
+
+
+def _int_param(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = query_param(_request(), name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"\d{1,12}", raw) or not low <= int(raw) <= high:
+        raise ValidationFailed(f"{name} must be an integer from {low} to {high}",
+                               fields={name: f"an integer from {low} to {high}"})
+    return int(raw)
+
+
+def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict[str, Any]:
+    storage = services().attachments
+    views = [operator_message_view(message, storage) for message in items]
+    next_cursor = None
+    if len(items) == limit:
+        last = int(items[-1].seq)
+        # Scrolling up stops at the first message; resync has no end until a short page.
+        if not newest_first or last > 1:
+            next_cursor = str(last)
+    return {"items": views, "next_cursor": next_cursor}
+
+
+# --- tabs ----------------------------------------------------------------------------------
+
+@operator_api.route("/api/tabs/{tab}", methods=["GET"])
+@handles_errors
+def tab_page(tab: str) -> Any:
+    operator = current_operator(_request())
+    limit = _int_param("limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    page = TabReader(services().settings.tab_shards).page(tab, operator.username, limit or DEFAULT_PAGE,
+                                                          query_param(_request(), "cursor"))
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@operator_api.route("/api/counts", methods=["GET"])
+@handles_errors
+def counts() -> Any:
+    operator = current_operator(_request())
+    return json_response(read_counts(operator.username))
+
+
+# --- the dialog panel -----------------------------------------------------------------------
+
+@operator_api.route("/api/dialogs/{lead_id}", methods=["GET"])
+@handles_errors
+def open_dialog(lead_id: str) -> Any:
+    current_operator(_request())
+    runtime = services()
+    lead = runtime.store.get_lead(_lead_id(lead_id))
+    if lead is None:
+        raise NotFound("lead_not_found", "no such dialog")
+    limit = _int_param("limit", MESSAGE_PAGE, 1, MAX_PAGE) or MESSAGE_PAGE
+    page = runtime.store.message_page(lead.id, limit)
+    return json_response({"lead": operator_lead_view(lead), "messages": _messages(page, True, limit)})
+
+
+@operator_api.route("/api/dialogs/{lead_id}/messages", methods=["GET"])
+@handles_errors
+def message_page(lead_id: str) -> Any:
+    current_operator(_request())
+    lead_id = _lead_id(lead_id)
+    limit = _int_param("limit", MESSAGE_PAGE, 1, MAX_PAGE) or MESSAGE_PAGE
+    before = _int_param("before", None, 1, 10**12)
+    after = _int_param("after", None, 0, 10**12)
+    if before is not None and after is not None:
+        raise ValidationFailed("send before or after, not both", fields={"after": "not with before"})
+    store = services().store
+    if after is not None:
+        return json_response(_messages(store.messages_after(lead_id, after, limit), False, limit))
+    return json_response(_messages(store.message_page(lead_id, limit, before), True, limit))
+
+
+@operator_api.route("/api/dialogs/{lead_id}/lead", methods=["PATCH"], content_types=ANY_CONTENT)
+@handles_errors
+def edit_lead(lead_id: str) -> Any:
+    operator = current_operator(_request())
+    lead_id = _lead_id(lead_id)
+    changes = check_operator_lead_edit(json_body(_request()))
+    lead = services().dialogs.edit_lead(lead_id, operator.username, changes)
+    return json_response(operator_lead_view(lead))
+
+
+# --- the actions ------------------------------------------------------------------------------
+
+def _action(lead_id: str, name: str) -> Any:
+    operator = current_operator(_request())
+    lead_id = _lead_id(lead_id)
+    action = getattr(services().dialogs, name)
+    return json_response({"lead": operator_lead_view(action(lead_id, operator.username))})
+
+
+@operator_api.route("/api/dialogs/{lead_id}/start", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def start(lead_id: str) -> Any:
+    return _action(lead_id, "start")
+
+
+@operator_api.route("/api/dialogs/{lead_id}/leave", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def leave(lead_id: str) -> Any:
+    return _action(lead_id, "leave")
+
+
+@operator_api.route("/api/dialogs/{lead_id}/resolve", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def resolve(lead_id: str) -> Any:
+    return _action(lead_id, "resolve")
+
+
+@operator_api.route("/api/dialogs/{lead_id}/read", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def mark_read(lead_id: str) -> Any:
+    return _action(lead_id, "mark_read")
+
+
+@operator_api.route("/api/dialogs/{lead_id}/messages", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def send_message(lead_id: str) -> Any:
+    operator = current_operator(_request())
+    lead_id = _lead_id(lead_id)
+    body = require_object(json_body(_request()))
+    problems = Problems()
+    for key in body:
+        if key not in ("client_id", "text", "attachments"):
+            problems.add(key, "unknown field")
+    client_id = body.get("client_id")
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        problems.add("client_id", "the UI's id for this message: 1-128 printable characters without spaces")
+    text, upload_ids = check_text_and_attachments(body, problems)
+    problems.raise_if_any()
+    runtime = services()
+    message, created, _lead = runtime.dialogs.send_operator_message(
+        lead_id, operator.username, client_id, text, upload_ids
+    )
+    return json_response(operator_message_view(message, runtime.attachments), 201 if created else 200)
+
+
+@operator_api.route("/api/uploads", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def create_upload() -> Any:
+    operator = current_operator(_request())
+    request = check_upload_request(json_body(_request()))
+    return json_response(services().uploads.create(f"operator:{operator.username}", request), 201)
+
+
+# --- bots ---------------------------------------------------------------------------------------
+
+@operator_api.route("/api/bots", methods=["GET"])
+@handles_errors
+def list_bots() -> Any:
+    operator = current_operator(_request())
+    bots = services().bots.list()
+    if operator.admin:
+        return json_response({"items": [bot_view(bot) for bot in bots]})
+    return json_response({"items": [{"id": bot.id, "name": bot.name, "enabled": bool(bot.enabled)} for bot in bots]})

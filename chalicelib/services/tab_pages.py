@@ -1,0 +1,166 @@
+"""Pages of the tabs: newest activity first, one DynamoDB Query per page.
+
+Waiting is the sparse `waiting` index of the leads table, All the `all` index, Mine the
+operator's items in `operator_dialogs` (their `by-activity` index), which carry a copy of
+the dialog's summary. The cursor is the Query's LastEvaluatedKey, base64url JSON: opaque
+to the UI, checked on the way back in (a forged cursor is a 422, never a 500).
+
+With `tab_shards > 1` Waiting and All are spread over `waiting#0..n-1` / `all#0..n-1`
+partitions (write sharding); a page then Queries every shard and merges them by
+activity, and the cursor holds one position per shard. With the default of one shard a
+page is one Query.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.validation import ValidationFailed
+from chalicelib.storage.dialogs import summary_of
+from chalicelib.storage.models import LeadModel, OperatorDialogModel
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 30
+_TABS = ("waiting", "mine", "all")
+
+
+@dataclass(frozen=True)
+class TabPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed("the cursor is not valid; start again without one", fields={"cursor": "not valid"})
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad_cursor() from None
+    if not isinstance(value, dict):
+        raise bad_cursor()
+    return value
+
+
+def _check_key(key: Any, expected: dict[str, str | None]) -> dict[str, Any]:
+    """A LastEvaluatedKey in wire format with exactly the expected string attributes
+    (a value of None means any string)."""
+    if not isinstance(key, dict) or set(key) != set(expected):
+        raise bad_cursor()
+    for name, wanted in expected.items():
+        value = key[name]
+        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+            raise bad_cursor()
+        if wanted is not None and value["S"] != wanted:
+            raise bad_cursor()
+    return key
+
+
+class TabReader:
+    def __init__(self, tab_shards: int = 1) -> None:
+        self.tab_shards = max(1, tab_shards)
+
+    def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> TabPage:
+        if tab not in _TABS:
+            raise ValidationFailed("tab is one of waiting, mine, all", fields={"tab": "waiting, mine or all"})
+        limit = max(1, min(MAX_PAGE, limit))
+        position = decode_cursor(cursor) if cursor else None
+        if tab == "mine":
+            return self._mine(username, limit, position)
+        return self._sharded(tab, limit, position)
+
+    # --- Mine -------------------------------------------------------------------------
+    def _mine(self, username: str, limit: int, position: dict[str, Any] | None) -> TabPage:
+        start = None
+        if position is not None:
+            start = _check_key(position.get("k"), {"operator": username, "lead_id": None, "last_activity_at": None})
+        result = OperatorDialogModel.by_activity.query(
+            username, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+        )
+        items = [_summary_copy(item) for item in result]
+        last = result.last_evaluated_key
+        return TabPage(items, encode_cursor({"k": last}) if last else None)
+
+    # --- Waiting and All ----------------------------------------------------------------
+    def _sharded(self, tab: str, limit: int, position: dict[str, Any] | None) -> TabPage:
+        index = LeadModel.waiting if tab == "waiting" else LeadModel.all_dialogs
+        key_name = "waiting_key" if tab == "waiting" else "all_key"
+        shards = [f"{tab}#{n}" for n in range(self.tab_shards)]
+        if position is None:
+            starts: dict[str, dict[str, Any] | None] = dict.fromkeys(shards)
+        else:
+            raw = position.get("s")
+            if not isinstance(raw, dict) or not set(raw) <= set(shards):
+                raise bad_cursor()
+            # A shard missing from the cursor is exhausted; "start" means from its top.
+            starts = {
+                shard: None if value == "start"
+                else _check_key(value, {"id": None, key_name: shard, "last_activity_at": None})
+                for shard, value in raw.items()
+            }
+        fetched: dict[str, tuple[list[LeadModel], dict[str, Any] | None]] = {}
+        for shard, start in starts.items():
+            result = index.query(shard, scan_index_forward=False, limit=limit, page_size=limit,
+                                 last_evaluated_key=start)
+            fetched[shard] = (list(result), result.last_evaluated_key)
+        merged = sorted(
+            ((lead.last_activity_at, lead.id, shard, n) for shard, (leads, _) in fetched.items()
+             for n, lead in enumerate(leads)),
+            reverse=True,
+        )[:limit]
+        taken = {shard: 0 for shard in fetched}
+        for _, _, shard, _ in merged:
+            taken[shard] += 1
+        items = [summary_of(fetched[shard][0][n]) for _, _, shard, n in merged]
+        following: dict[str, Any] = {}
+        for shard, (leads, last) in fetched.items():
+            count = taken[shard]
+            if count < len(leads):
+                # Resume this shard right after the last item shown from it.
+                following[shard] = (
+                    _index_key(leads[count - 1], key_name) if count else (starts[shard] or "start")
+                )
+            elif last:
+                following[shard] = last
+        return TabPage(items, encode_cursor({"s": following}) if following else None)
+
+
+def _index_key(lead: LeadModel, key_name: str) -> dict[str, Any]:
+    return {
+        "id": {"S": lead.id},
+        key_name: {"S": getattr(lead, key_name)},
+        "last_activity_at": {"S": lead.last_activity_at},
+    }
+
+
+def _summary_copy(item: OperatorDialogModel) -> dict[str, Any]:
+    raw = item.summary
+    summary = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+    summary = _plain(summary)
+    summary["lead_id"] = item.lead_id
+    summary["last_activity_at"] = item.last_activity_at
+    return summary
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
