@@ -45,6 +45,7 @@ export class Console {
     });
     this.listRequest = 0;
     this.readTimer = null;
+    this.countsTimer = null;
     this.onVisibility = () => this.visibilityChanged();
   }
 
@@ -176,7 +177,10 @@ export class Console {
 
   async openDialog(id) {
     this.set({
-      dialog: { id, lead: null, messages: [], hasOlder: false, loading: true, loadingOlder: false, error: false, version: 0 },
+      dialog: {
+        id, lead: null, messages: [], hasOlder: false, loading: true, loadingOlder: false, error: false, version: 0,
+        viewAcked: false,
+      },
       leadPage: false,
       notice: null,
     });
@@ -200,6 +204,7 @@ export class Console {
         loading: false,
         version: this.state.dialog.version + 1,
       });
+      if (this.state.dialog.viewAcked) this.backfill(dialog.id);
       this.markReadSoon();
     } catch (error) {
       if (!this.isOpen(dialog.id)) return;
@@ -360,11 +365,16 @@ export class Console {
       case 'dialog.updated':
         return this.onDialogChanged(event);
       case 'dialog.removed':
+        this.expectCounts();
         if (event.tab === this.state.tab) {
           this.set({ list: { ...this.state.list, items: this.state.list.items.filter((i) => i.lead_id !== event.dialog_id) } });
         }
         return undefined;
+      case 'viewing':
+        return this.onViewing(event);
       case 'counts':
+        clearTimeout(this.countsTimer);
+        this.countsTimer = null;
         if (event.counts) this.set({ counts: { ...this.state.counts, ...event.counts } });
         return undefined;
       case 'lead.updated':
@@ -383,6 +393,15 @@ export class Console {
     }
   }
 
+  // The server acknowledges `view`: from now on this dialog's messages are pushed. What was
+  // written between the page load and this moment is fetched by seq, so there is no gap.
+  onViewing(event) {
+    const dialog = this.state.dialog;
+    if (!dialog || event.dialog_id !== dialog.id) return;
+    this.setDialog({ viewAcked: true });
+    if (!dialog.loading) this.backfill(dialog.id);
+  }
+
   onMessage(event) {
     const { dialog_id: id, message } = event;
     if (!this.isOpen(id) || !message || typeof message.seq !== 'number') return;
@@ -398,9 +417,20 @@ export class Console {
     if (message.from === 'lead') this.markReadSoon();
   }
 
+  // A dialog that entered or left a tab moves a count; the server's `counts` frame follows.
+  // Should it not come (an older server, a lost frame), the counts are read once.
+  expectCounts() {
+    if (this.countsTimer) return;
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = null;
+      this.loadCounts();
+    }, 1500);
+  }
+
   onDialogChanged(event) {
     const { tab, dialog } = event;
     if (!dialog || !dialog.lead_id) return;
+    if (event.type === 'dialog.added') this.expectCounts();
     if (tab === this.state.tab) {
       const others = this.state.list.items.filter((item) => item.lead_id !== dialog.lead_id);
       this.set({ list: { ...this.state.list, items: [...others, dialog].sort(byActivity) } });

@@ -93,7 +93,7 @@ export function Composer({ controller }) {
         </ul>`}
       <div class="composer-row">
         <label class="attach" title=${t('composer.attach')}>
-          <span aria-hidden="true">📎</span>
+          <span aria-hidden="true">+</span>
           <span class="visually-hidden">${t('composer.attach')}</span>
           <input type="file" class="visually-hidden" data-testid="composer-attach" multiple onChange=${attach} />
         </label>

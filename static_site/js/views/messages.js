@@ -18,10 +18,10 @@ function Attachment({ attachment }) {
         <img src=${href} alt=${name} loading="lazy" />
       </a>`;
   }
-  if (!href) return html`<span class="attachment-link" data-testid="attachment-link">📎 ${name}</span>`;
+  if (!href) return html`<span class="attachment-link" data-testid="attachment-link">${name}</span>`;
   return html`
     <a class="attachment-link" data-testid="attachment-link" href=${href} target="_blank" rel="noopener noreferrer"
-      download=${name}>📎 ${name}</a>`;
+      download=${name}>${name}</a>`;
 }
 
 function author(message, bots, lead) {

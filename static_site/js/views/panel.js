@@ -67,7 +67,7 @@ export function Panel({ state, controller }) {
   const lead = dialog.lead;
   if (!lead) {
     return html`
-      <section class="panel" data-testid="dialog-panel" aria-busy="true">
+      <section class="panel" data-testid="dialog-panel" data-lead-id=${dialog.id} aria-busy="true">
         <${Notice} notice=${state.notice} onClose=${() => controller.dismissNotice()} />
         <p class="list-note">${dialog.error ? t('messages.load_failed') : t('messages.loading')}</p>
         <button type="button" data-testid="btn-hide-panel" onClick=${() => controller.hidePanel()}>${t('btn.hide_panel')}</button>
@@ -75,14 +75,14 @@ export function Panel({ state, controller }) {
   }
   if (state.leadPage) {
     return html`
-      <section class="panel" data-testid="dialog-panel">
+      <section class="panel" data-testid="dialog-panel" data-lead-id=${dialog.id}>
         <${LeadPage} key=${dialog.id} dialog=${dialog} bots=${state.bots} controller=${controller} />
       </section>`;
   }
   const d = lead.dialog || { state: 'bot', operators: [] };
   const joined = (d.operators || []).includes(me);
   return html`
-    <section class="panel" data-testid="dialog-panel">
+    <section class="panel" data-testid="dialog-panel" data-lead-id=${dialog.id}>
       <div class="panel-main">
         <${Header} dialog=${dialog} me=${me} state=${state} controller=${controller} />
         <${Notice} notice=${state.notice} onClose=${() => controller.dismissNotice()} />

@@ -19,7 +19,7 @@ function Tabs({ state, onSelect }) {
 function preview(summary) {
   const last = summary.last_message;
   if (!last) return t('list.no_messages');
-  const text = last.text || '📎';
+  const text = last.text || t('list.attachment');
   return `${last.from === 'lead' ? '' : `${t(`from.${last.from}`) || last.from}: `}${text}`;
 }
 

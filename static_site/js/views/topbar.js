@@ -24,7 +24,7 @@ export function Topbar({ state, sounds, onLanguage, onSignOut }) {
       <span class="spacer"></span>
       <button type="button" data-testid="sound-enable" class=${`sound ${sounds.blocked ? 'attention' : ''}`}
         aria-pressed=${soundOn ? 'true' : 'false'} onClick=${() => sounds.toggle()}>
-        <span aria-hidden="true">${soundOn ? '🔔' : '🔕'}</span> ${soundLabel}
+        <span aria-hidden="true" class=${soundOn ? 'note' : 'note muted'}>♪</span> ${soundLabel}
       </button>
       <${LanguagePicker} onLanguage=${onLanguage} />
       <span class="operator-name">${state.operator ? state.operator.username : ''}</span>
