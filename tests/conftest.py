@@ -135,3 +135,42 @@ def client(aws):
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory):
+    """AWS's own DynamoDB engine (DynamoDB Local), once per test session (per xdist worker).
+
+    moto is not safe for races: its TransactWriteItems is not isolated across threads, so
+    concurrency tests run here, where DynamoDB's real transaction semantics hold."""
+    from local_runtime.backends import start_backends
+
+    backends = start_backends(tmp_path_factory.mktemp("dynamodb-local"))
+    try:
+        yield backends.dynamodb_endpoint
+    finally:
+        backends.stop()
+
+
+@pytest.fixture
+def real_dynamodb(dynamodb_local, aws_env, requests_log, monkeypatch):
+    """Handover's tables in DynamoDB Local under a fresh prefix; S3 still from moto."""
+    import uuid
+
+    from moto import mock_aws
+
+    from chalicelib import runtime
+    from chalicelib.config import get_settings
+    from local_runtime.tables import create_tables
+
+    monkeypatch.setenv("HANDOVER_TABLE_PREFIX", f"t{uuid.uuid4().hex[:8]}-")
+    monkeypatch.setenv("HANDOVER_DYNAMODB_ENDPOINT", dynamodb_local)
+    # Only S3 is mocked in-process; DynamoDB calls go to the real engine on loopback.
+    with mock_aws(config={"core": {"service_whitelist": ["s3"]}}):
+        runtime.reset()
+        settings = get_settings()
+        create_tables(settings)
+        boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.attachments_bucket)
+        requests_log.clear()
+        yield runtime.services()
+        runtime.reset()

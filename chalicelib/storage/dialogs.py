@@ -38,6 +38,10 @@ from chalicelib.storage.models import (
 _BATCH_GET_LIMIT = 100
 
 
+# Transient answers that carry no cancellation reasons: retrying from a fresh read is right.
+_RETRYABLE_WITHOUT_REASONS = {"TransactionInProgressException", "TransactionConflictException"}
+
+
 class WriteConflict(Exception):
     """Another writer changed the dialog since it was read: read again and retry."""
 
@@ -234,6 +238,8 @@ class DialogWrite:
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
             if not reasons:
+                if error.cause_response_code in _RETRYABLE_WITHOUT_REASONS:
+                    raise WriteConflict([error.cause_response_code]) from error
                 raise
             failed = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
             if failed and failed <= set(self._ref_positions):
