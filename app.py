@@ -2,14 +2,18 @@
 Blueprints and declares what must live on the app itself (websocket handlers and the
 scheduled function, which Chalice only wraps when they are declared here)."""
 
-from chalice import Chalice
-from chalice.app import Response, WebsocketEvent
+import os
+
+from chalice import Chalice, Rate
+from chalice.app import DynamoDBEvent, Response, WebsocketEvent
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
+from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.operator import operator_api
 from chalicelib.live import handlers as live
+from chalicelib.webhooks import handlers as webhooks
 
 app = Chalice(app_name="handover")
 # `chalice package` refuses websocket handlers unless this flag is set.
@@ -19,6 +23,7 @@ app.register_blueprint(bot_api)
 app.register_blueprint(auth_api)
 app.register_blueprint(operator_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(deliveries_api)
 
 
 # Live events (docs/live-events.md): declared here because Chalice wraps websocket
@@ -36,3 +41,16 @@ def ws_message(event: WebsocketEvent) -> None:
 @app.on_ws_disconnect()
 def ws_disconnect(event: WebsocketEvent) -> None:
     return live.on_disconnect(event)
+
+
+# Webhooks to bots (docs/webhooks.md). Chalice needs the deliveries table's stream ARN when
+# the app is imported (`chalice package`); infra/ replaces the placeholder in the template.
+@app.on_dynamodb_record(stream_arn=os.environ.get("HANDOVER_DELIVERIES_STREAM_ARN", webhooks.STREAM_ARN_PLACEHOLDER),
+                        batch_size=100, starting_position="TRIM_HORIZON")
+def deliver_webhooks(event: DynamoDBEvent) -> None:
+    webhooks.on_stream(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def retry_webhooks(event: object) -> None:
+    webhooks.sweep()

@@ -26,6 +26,7 @@ from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.registry import bind_models
+from chalicelib.webhooks.wiring import Webhooks, build_webhooks
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Services:
     sign_in: CognitoSignIn
     connections: ConnectionStore
     live: LiveConnections
+    webhooks: Webhooks
 
 
 def build(
@@ -66,12 +68,14 @@ def build(
     # What a change causes is staged into its own transaction; each stager adds its items
     # (tab counters here; webhook deliveries and others append theirs).
     stagers: list[Outbox] = [CounterStager()]
+    webhooks = build_webhooks(settings, clock, attachments, connections, notifier)
+    stagers.append(webhooks.outbox)
     if outbox is not None:
         stagers.append(outbox)
     dialogs = DialogService(store, uploads, publisher, clock, outbox=Outboxes(stagers))
     bots = BotService(clock)
     return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots,
-                    build_verifier(settings), CognitoSignIn(settings), connections, live)
+                    build_verifier(settings), CognitoSignIn(settings), connections, live, webhooks)
 
 
 @lru_cache(maxsize=1)

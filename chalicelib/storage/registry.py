@@ -12,6 +12,7 @@ from chalicelib.config import Settings
 from chalicelib.storage import sessions
 from chalicelib.storage.connections import ConnectionModel
 from chalicelib.storage.counters import CounterModel
+from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
 from chalicelib.storage.models import (
     BotModel,
     LeadModel,
@@ -32,6 +33,8 @@ TABLES: tuple[type[Model], ...] = (
     WsTicketModel,
     ConnectionModel,
     CounterModel,
+    DeliveryModel,
+    DeadLetterModel,
 )
 
 _bound: list[Settings] = []

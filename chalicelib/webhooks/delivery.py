@@ -1,0 +1,411 @@
+"""The delivery function: takes each lead's queue of deliveries, head first, and POSTs
+its events to the bot's webhook, signed, until the queue is empty or an event must wait.
+
+In order per lead: only the head of a lead's queue is ever attempted, and it leaves the
+queue only when all its events were delivered or dead-lettered. One delivery function at a
+time works a lead: it first claims the head (a conditional write on `next_attempt_at`, which
+then holds the end of its lease); one that dies mid-attempt is replaced once the lease ends,
+by the per-minute sweep.
+
+At least once: an event is marked done only after the bot answered 2xx, so a crash after
+sending sends it again, with the same `webhook-id` (bots dedupe on it).
+
+Triggers: the `deliveries` table's stream (every new item), and the per-minute sweep, which
+Queries the `due` index for items whose retry time (or lease) has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import Clock, iso
+from chalicelib.storage.deliveries import DUE_SHARDS, DeadLetterModel, DeliveryModel, WebhookEvent
+from chalicelib.storage.models import BotModel, MessageModel
+from chalicelib.webhooks import schedule, signing
+from chalicelib.webhooks.events import render_body
+from chalicelib.webhooks.metrics import DEAD_LETTERS, EmfMetrics
+from chalicelib.webhooks.transport import Answer, Transport
+
+logger = logging.getLogger("handover.webhooks")
+
+# Longer than one call (10 s) plus the writes around it; a function that died is
+# replaced this long after its last claim.
+LEASE_SECONDS = 60.0
+# Stop starting calls after this much wall time in one invocation (the Lambda's timeout
+# must be longer: docs/webhooks.md); what is left is due and the sweep takes it.
+TIME_BUDGET_SECONDS = 240.0
+# How far into a lead's queue to look for an item another function holds.
+LOOKAHEAD = 10
+
+DELIVERED = "delivered"
+FAILED = "failed"
+SENT = "sent"
+
+
+class DeliveryWatcher(Protocol):
+    """Told when an operator or script message's delivery state changed (after commit)."""
+
+    def delivery_changed(self, lead_id: str, seq: int, delivery: str) -> None: ...
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: float = 1, **properties: str) -> None: ...
+
+
+class LostClaim(Exception):
+    """Another delivery function took the item over (our lease ended): stop this lead."""
+
+
+@dataclass
+class _Run:
+    started: float
+    budget: float
+    bots: dict[str, BotModel | None]
+
+    def exhausted(self) -> bool:
+        return time.monotonic() - self.started > self.budget
+
+
+def _conditional_failed(error: Exception) -> bool:
+    code = getattr(error, "cause_response_code", None)
+    if code == "ConditionalCheckFailedException":
+        return True
+    if isinstance(error, TransactWriteError):
+        reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or []) if r is not None]
+        return any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons)
+    return False
+
+
+class WebhookDelivery:
+    def __init__(
+        self,
+        clock: Clock,
+        transport: Transport,
+        *,
+        link: Callable[[str, str, bool], str] | None = None,
+        link_seconds: int = 600,
+        watcher: DeliveryWatcher | None = None,
+        metrics: Metrics | None = None,
+        rand: Callable[[], float] = random.random,
+        wall: Callable[[], float] = time.time,
+        lease_seconds: float = LEASE_SECONDS,
+        time_budget: float = TIME_BUDGET_SECONDS,
+    ) -> None:
+        self.clock = clock
+        self.transport = transport
+        self.link = link
+        self.link_seconds = link_seconds
+        self.watcher = watcher
+        self.metrics = metrics or EmfMetrics()
+        self.rand = rand
+        # The webhook-timestamp is real wall time even under a test's fake clock: bots
+        # check it against their own clock to refuse replayed calls.
+        self.wall = wall
+        self.lease_seconds = lease_seconds
+        self.time_budget = time_budget
+
+    # --- triggers -----------------------------------------------------------------------
+    def on_stream(self, records: Iterable[Any]) -> int:
+        """The `deliveries` stream: work the lead of every new item. Never raises for one
+        lead's trouble (it is logged and the sweep retries), so a bad item cannot block
+        the stream shard."""
+        leads: list[str] = []
+        for record in records:
+            if _field(record, "event_name", "eventName") != "INSERT":
+                continue
+            keys = _field(record, "keys", "Keys") or (_field(record, "dynamodb", "dynamodb") or {}).get("Keys") or {}
+            lead_id = (keys.get("lead_id") or {}).get("S")
+            if lead_id and lead_id not in leads:
+                leads.append(lead_id)
+        return self._work(leads)
+
+    def sweep(self, limit_per_shard: int = 500) -> int:
+        """Every due item's lead (retry time reached, or a dead function's lease ended)."""
+        now = iso(self.clock.now())
+        leads: list[str] = []
+        for shard in range(DUE_SHARDS):
+            query = DeliveryModel.due.query(
+                f"due#{shard}", DeliveryModel.next_attempt_at <= now, limit=limit_per_shard, page_size=limit_per_shard
+            )
+            for item in query:
+                if item.lead_id not in leads:
+                    leads.append(item.lead_id)
+        return self._work(leads)
+
+    def _work(self, leads: list[str]) -> int:
+        run = _Run(time.monotonic(), self.time_budget, {})
+        finished = 0
+        for lead_id in leads:
+            if run.exhausted():
+                break
+            try:
+                finished += self.work_lead(lead_id, run)
+            except Exception:
+                logger.exception("webhook delivery for lead %s failed; the sweep will retry", lead_id)
+        return finished
+
+    # --- one lead's queue ---------------------------------------------------------------
+    def work_lead(self, lead_id: str, run: _Run | None = None) -> int:
+        """Deliver the lead's queue head first; answer how many events were finished."""
+        run = run or _Run(time.monotonic(), self.time_budget, {})
+        finished = 0
+        while not run.exhausted():
+            item = self._claim_head(lead_id)
+            if item is None:
+                return finished
+            try:
+                count, more = self._deliver_item(item, run)
+            except LostClaim:
+                return finished
+            finished += count
+            if not more:
+                return finished
+        return finished
+
+    def _claim_head(self, lead_id: str) -> tuple[DeliveryModel, str] | None:
+        now = iso(self.clock.now())
+        queue = list(DeliveryModel.query(lead_id, consistent_read=True, limit=LOOKAHEAD, page_size=LOOKAHEAD))
+        if not queue:
+            return None
+        head = queue[0]
+        if head.next_attempt_at > now:
+            return None  # waiting for its retry, or another function holds it
+        if any(item.claim and item.next_attempt_at > now for item in queue[1:]):
+            return None  # an item that a concurrent edit overtook is still being sent
+        token = secrets.token_hex(8)
+        lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
+        try:
+            head.update(
+                [DeliveryModel.claim.set(token), DeliveryModel.next_attempt_at.set(lease_end)],
+                condition=DeliveryModel.next_attempt_at == head.next_attempt_at,
+            )
+        except UpdateError as error:
+            if _conditional_failed(error):
+                return None  # someone else claimed it first
+            raise
+        return head, token
+
+    def _deliver_item(self, claimed: tuple[DeliveryModel, str], run: _Run) -> tuple[int, bool]:
+        """Send the item's remaining events. Answers (events finished, whether the queue
+        may go on: False when the item must wait for a retry)."""
+        item, token = claimed
+        finished = 0
+        bot = self._bot(item.bot_id, run)
+        while int(item.done) < len(item.events):
+            if run.exhausted():
+                self._release(item, token)
+                return finished, False
+            event = item.events[int(item.done)]
+            refusal = _refusal(bot)
+            if refusal is not None:
+                self._dead_letter(item, token, event, refusal, None, refusal)
+                finished += 1
+                continue
+            assert bot is not None
+            answer = self._call(bot, event)
+            now = iso(self.clock.now())
+            if answer.ok:
+                self._delivered(item, token, event, answer, now)
+                finished += 1
+            elif answer.status == 410:
+                self._disable(bot, now)
+                run.bots[bot.id] = self._load_bot(bot.id)
+                bot = run.bots[bot.id]
+                self._dead_letter(item, token, event, "gone", 410, _describe(answer), attempted=True)
+                finished += 1
+            elif int(item.attempts) + 1 >= schedule.MAX_ATTEMPTS:
+                self._dead_letter(item, token, event, "attempts_exhausted", answer.status, _describe(answer),
+                                  attempted=True)
+                finished += 1
+            else:
+                self._retry_later(item, token, answer, now)
+                return finished, False
+        return finished, True
+
+    def _call(self, bot: BotModel, event: WebhookEvent) -> Answer:
+        body = render_body(event.body, self.link, self.link_seconds)
+        timestamp = int(self.wall())
+        secrets_ = [bot.webhook_secret, bot.webhook_secret_previous or ""]
+        headers = signing.headers(event.id, timestamp, body, secrets_)
+        return self.transport.post(str(bot.webhook_url), body, headers)
+
+    # --- outcomes -----------------------------------------------------------------------
+    def _advance(self, item: DeliveryModel, token: str, transaction: TransactWrite, now: str) -> None:
+        """Mark events[done] finished inside `transaction`: the item goes when it was the last."""
+        if int(item.done) + 1 >= len(item.events):
+            transaction.delete(item, condition=DeliveryModel.claim == token)
+        else:
+            lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
+            transaction.update(
+                item,
+                [DeliveryModel.done.set(int(item.done) + 1), DeliveryModel.attempts.set(0),
+                 DeliveryModel.next_attempt_at.set(lease_end), DeliveryModel.last_attempt_at.set(now)],
+                condition=DeliveryModel.claim == token,
+            )
+
+    def _commit(self, build: Callable[[TransactWrite], None]) -> None:
+        try:
+            with TransactWrite(connection=DeliveryModel._get_connection().connection) as transaction:
+                build(transaction)
+        except TransactWriteError as error:
+            if _conditional_failed(error):
+                raise LostClaim() from error
+            raise
+
+    def _delivered(self, item: DeliveryModel, token: str, event: WebhookEvent, answer: Answer, now: str) -> None:
+        def build(transaction: TransactWrite) -> None:
+            self._advance(item, token, transaction, now)
+            if event.message_seq is not None:
+                transaction.update(
+                    MessageModel(item.lead_id, int(event.message_seq)),
+                    [MessageModel.delivery.set(DELIVERED)],
+                    condition=MessageModel.seq.exists(),
+                )
+
+        self._commit(build)
+        item.done = int(item.done) + 1
+        item.attempts = 0
+        logger.info("webhook %s %s delivered to bot %s (HTTP %s)", event.type, event.id, item.bot_id, answer.status)
+        self._tell(item.lead_id, event, DELIVERED)
+
+    def _dead_letter(
+        self, item: DeliveryModel, token: str, event: WebhookEvent, reason: str, status: int | None,
+        error: str | None, *, attempted: bool = False,
+    ) -> None:
+        now = iso(self.clock.now())
+        letter = DeadLetterModel(
+            event.id,
+            bot_id=item.bot_id,
+            lead_id=item.lead_id,
+            type=event.type,
+            body=event.body,
+            message_seq=event.message_seq,
+            attempts=int(item.attempts) + (1 if attempted else 0),
+            reason=reason,
+            last_status=status,
+            last_error=(error or "")[:1000] or None,
+            created_at=item.created_at,
+            dead_at=now,
+        )
+
+        def build(transaction: TransactWrite) -> None:
+            self._advance(item, token, transaction, now)
+            transaction.save(letter)
+            if event.message_seq is not None:
+                transaction.update(
+                    MessageModel(item.lead_id, int(event.message_seq)),
+                    [MessageModel.delivery.set(FAILED)],
+                    condition=MessageModel.seq.exists(),
+                )
+
+        self._commit(build)
+        item.done = int(item.done) + 1
+        item.attempts = 0
+        logger.warning("webhook %s %s to bot %s dead-lettered: %s", event.type, event.id, item.bot_id, reason)
+        self.metrics.count(DEAD_LETTERS, 1, bot_id=item.bot_id, event_id=event.id, reason=reason)
+        self._tell(item.lead_id, event, FAILED)
+
+    def _retry_later(self, item: DeliveryModel, token: str, answer: Answer, now: str) -> None:
+        attempts = int(item.attempts) + 1
+        retry_after = answer.retry_after if answer.status == 429 else None
+        delay = schedule.delay_after(attempts, self.rand, retry_after)
+        when = iso(self.clock.now() + timedelta(seconds=delay))
+        try:
+            item.update(
+                [DeliveryModel.attempts.set(attempts), DeliveryModel.next_attempt_at.set(when),
+                 DeliveryModel.claim.remove(), DeliveryModel.last_attempt_at.set(now),
+                 DeliveryModel.last_status.set(answer.status) if answer.status is not None
+                 else DeliveryModel.last_status.remove(),
+                 DeliveryModel.last_error.set(_describe(answer)[:1000])],
+                condition=DeliveryModel.claim == token,
+            )
+        except UpdateError as error:
+            if _conditional_failed(error):
+                raise LostClaim() from error
+            raise
+        logger.info("webhook to bot %s failed (%s); attempt %d of %d at %s",
+                    item.bot_id, _describe(answer)[:200], attempts + 1, schedule.MAX_ATTEMPTS, when)
+
+    def _release(self, item: DeliveryModel, token: str) -> None:
+        """Out of time: hand the item back, due at once (the sweep picks it up)."""
+        try:
+            item.update(
+                [DeliveryModel.claim.remove(), DeliveryModel.next_attempt_at.set(iso(self.clock.now()))],
+                condition=DeliveryModel.claim == token,
+            )
+        except UpdateError as error:
+            if not _conditional_failed(error):
+                raise
+
+    def _disable(self, bot: BotModel, now: str) -> None:
+        """A 410 Gone: the bot says this endpoint is no more. Stop calling it until an
+        admin sets a URL again (which clears the flag, see BotService.update)."""
+        try:
+            bot.update(
+                [BotModel.webhook_disabled_at.set(now),
+                 BotModel.webhook_disabled_reason.set(f"the webhook answered 410 Gone at {now}")],
+                condition=BotModel.webhook_url == bot.webhook_url,
+            )
+        except UpdateError as error:
+            if not _conditional_failed(error):  # the URL changed meanwhile: keep the new one enabled
+                raise
+        logger.warning("bot %s webhook disabled after 410 Gone", bot.id)
+
+    def _tell(self, lead_id: str, event: WebhookEvent, delivery: str) -> None:
+        if self.watcher is None or event.message_seq is None:
+            return
+        try:
+            self.watcher.delivery_changed(lead_id, int(event.message_seq), delivery)
+        except Exception:
+            logger.exception("could not push the delivery state of %s/%s", lead_id, event.message_seq)
+
+    # --- bots ---------------------------------------------------------------------------
+    def _bot(self, bot_id: str, run: _Run) -> BotModel | None:
+        if bot_id not in run.bots:
+            run.bots[bot_id] = self._load_bot(bot_id)
+        return run.bots[bot_id]
+
+    @staticmethod
+    def _load_bot(bot_id: str) -> BotModel | None:
+        try:
+            return BotModel.get(bot_id, consistent_read=True)
+        except BotModel.DoesNotExist:
+            return None
+
+
+def _refusal(bot: BotModel | None) -> str | None:
+    """Why no call is made at all (the event goes to the dead letters at once)."""
+    if bot is None:
+        return "bot_missing"
+    if not bot.enabled:
+        return "bot_disabled"
+    if not bot.webhook_url:
+        return "no_webhook_url"
+    if bot.webhook_disabled_at:
+        return "webhook_disabled"
+    return None
+
+
+def _describe(answer: Answer) -> str:
+    if answer.status is None:
+        return answer.error or "no answer"
+    return f"HTTP {answer.status}: {answer.body[:500]}"
+
+
+def _field(record: Any, attribute: str, key: str) -> Any:
+    """Stream records come as Chalice's DynamoDBRecord (attributes) or as raw dicts."""
+    if isinstance(record, dict):
+        return record.get(key)
+    return getattr(record, attribute, None)
+
+

@@ -1,0 +1,166 @@
+"""End to end through a real HTTP receiver: dialog changes -> deliveries table -> stream ->
+delivery function -> signed POSTs, with failures, retries and a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.clock import iso
+from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
+from chalicelib.storage.models import MessageModel
+from chalicelib.webhooks import schedule
+from tests.webhooks.flows import conversation, new_lead, operator_says
+
+
+def assert_in_order(calls, expected_ids):
+    """Each call is for the next event not yet accepted (or a retry of it): no event is
+    sent before every earlier one was accepted with a 2xx."""
+    accepted = 0
+    for call in calls:
+        position = expected_ids.index(call.webhook_id)
+        assert position == accepted, f"call for event #{position} while #{accepted} was not yet accepted"
+        if isinstance(call.answered, int) and 200 <= call.answered < 300:
+            accepted += 1
+    assert accepted == len(expected_ids)
+
+
+def test_each_change_is_one_delivery_item_in_its_own_transaction(hooks, aws):
+    lead = new_lead(hooks)
+    assert list(DeliveryModel.query(lead)) == []  # the bot created the lead itself: nothing to tell
+    aws.clear()
+    operator_says_nothing_yet = hooks.services.dialogs.start(lead, "alice")
+    assert operator_says_nothing_yet.dialog_state == "operator"
+    # The transition, its messages and its delivery: one TransactWriteItems, no second write.
+    writes = [op for op in aws.dynamodb() if op in ("TransactWriteItems", "PutItem", "UpdateItem", "BatchWriteItem")]
+    assert writes == ["TransactWriteItems"]
+    (item,) = DeliveryModel.query(lead)
+    assert [event.type for event in item.events] == ["dialog.operator_joined", "message.created"]
+    assert item.bot_id == hooks.bot_id and item.next_attempt_at <= iso(hooks.clock.now())
+
+
+def test_every_event_arrives_in_order_signed_through_failures(hooks):
+    hooks.receiver.plan = [500, ("status", 429, {"Retry-After": "7200"}), ("sleep", 1.5), 503, 502]
+    lead, expected = conversation(hooks)
+    hooks.drain(step=600)
+
+    calls = hooks.receiver.calls
+    delivered = hooks.receiver.delivered()
+    assert [call.payload["type"] for call in delivered] == expected
+    assert all(call.verified for call in calls), "every call verifies with standardwebhooks"
+    ids = [call.webhook_id for call in delivered]
+    assert len(set(ids)) == len(ids)
+    # The five failures were all retries of the first event, under the same webhook-id.
+    assert [call.webhook_id for call in calls[:6]] == [ids[0]] * 6
+    assert len(calls) == len(expected) + 5
+    assert_in_order(calls, ids)
+    # The body says what the issue promises: the event id, the lead, the dialog state, the operator.
+    for call in delivered:
+        payload = call.payload
+        assert payload["id"] == call.webhook_id
+        assert payload["data"]["lead"]["id"] == lead and payload["data"]["lead"]["lead_ref"] == "tg:1"
+        assert payload["data"]["dialog"]["state"] in ("waiting", "operator", "bot")
+    joined = delivered[1].payload["data"]
+    assert joined["operator"] == {"username": "alice"} and joined["dialog"] == {"state": "operator",
+                                                                                  "operators": ["alice"]}
+    reply = delivered[3].payload["data"]["message"]
+    assert reply["text"] == "Hello, I am Alice" and reply["from"] == "operator" and reply["operator"] == "alice"
+    script = delivered[2].payload["data"]["message"]
+    assert script["from"] == "bot" and script["system_script"] == "operator_transfer"
+    assert delivered[5].payload["data"]["lead"]["status"] == "vip"
+    # Every operator and script message shows "delivered" to the operator.
+    states = {int(m.seq): m.delivery for m in MessageModel.query(lead) if m.sender in ("operator", "bot")
+              and m.delivery}
+    assert set(states.values()) == {"delivered"} and len(states) == 4
+    assert list(DeliveryModel.query(lead)) == []
+
+
+def test_429_retry_after_is_honoured_and_backoff_grows(hooks):
+    hooks.receiver.plan = [("status", 429, {"Retry-After": "7200"}), 500]
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    start = hooks.clock.now()
+    hooks.feed()
+    (item,) = DeliveryModel.query(lead)
+    assert item.attempts == 1 and item.last_status == 429
+    assert item.next_attempt_at >= iso(start + timedelta(seconds=7200))
+    hooks.advance(7199)
+    hooks.sweep()
+    assert len(hooks.receiver.calls) == 1  # not before Retry-After
+    hooks.advance(2 * 3600)
+    hooks.sweep()
+    (item,) = DeliveryModel.query(lead)
+    assert item.attempts == 2 and item.last_status == 500
+    wait = schedule.delay_after(2, lambda: 0.0)
+    assert item.next_attempt_at >= iso(hooks.clock.now() + timedelta(seconds=wait))
+    hooks.advance(schedule.delay_after(2, lambda: 1.0) + 1)
+    hooks.sweep()
+    assert [c.answered for c in hooks.receiver.calls] == [429, 500, 204, 204]
+    assert len({c.webhook_id for c in hooks.receiver.calls[:3]}) == 1
+
+
+def test_connection_refused_then_back(hooks):
+    lead = new_lead(hooks)
+    hooks.receiver.stop()
+    hooks.services.dialogs.start(lead, "alice")
+    hooks.feed()
+    (item,) = DeliveryModel.query(lead)
+    assert item.attempts == 1 and item.last_status is None and "connection failed" in (item.last_error or "")
+    hooks.receiver.start()  # the same port again
+    hooks.advance(3600)
+    hooks.sweep()
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == ["dialog.operator_joined", "message.created"]
+    assert all(c.verified for c in hooks.receiver.calls)
+
+
+def test_a_later_event_waits_for_an_earlier_one(hooks):
+    hooks.receiver.plan = [500]
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    hooks.feed()
+    operator_says(hooks, lead, "are you there?")
+    hooks.feed()  # the new item's stream record: its lead's head is waiting for a retry
+    assert [c.payload["type"] for c in hooks.receiver.calls] == ["dialog.operator_joined"]
+    hooks.advance(3600)
+    hooks.sweep()
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
+        "dialog.operator_joined", "message.created", "message.created"]
+
+
+def test_other_leads_are_not_held_up_by_a_failing_one(hooks):
+    hooks.receiver.plan = [500]
+    first = new_lead(hooks, "tg:1")
+    second = new_lead(hooks, "tg:2")
+    hooks.services.dialogs.start(first, "alice")
+    hooks.services.dialogs.start(second, "bob")
+    hooks.feed()
+    delivered_leads = {c.payload["data"]["lead"]["id"] for c in hooks.receiver.delivered()}
+    assert delivered_leads == {second}
+
+
+def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
+    hooks.receiver.plan = [500] * schedule.MAX_ATTEMPTS
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    operator_says(hooks, lead, "hello?")
+    started = hooks.clock.now()
+    hooks.drain(step=1800)
+    calls = hooks.receiver.calls
+    first_id = calls[0].webhook_id
+    assert [c.webhook_id for c in calls[: schedule.MAX_ATTEMPTS]] == [first_id] * schedule.MAX_ATTEMPTS
+    letter = DeadLetterModel.get(first_id)
+    assert letter.reason == "attempts_exhausted" and letter.attempts == schedule.MAX_ATTEMPTS
+    assert letter.last_status == 500
+    assert hooks.clock.now() - started >= timedelta(hours=72)
+    # The queue went on after the dead letter: the script message and the reply arrived.
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == ["message.created", "message.created"]
+    assert '"WebhookDeadLetters":1' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("rand", [0.0, 1.0])
+def test_the_schedule_spans_at_least_72_hours(rand):
+    span = schedule.total_span(rand)
+    assert 72 * 3600 <= span <= 120 * 3600
+    delays = [schedule.delay_after(n, lambda: rand) for n in range(1, schedule.MAX_ATTEMPTS)]
+    assert delays == sorted(delays)
