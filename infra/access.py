@@ -1,0 +1,84 @@
+"""What each function may touch: least privilege, declared per function.
+
+Chalice puts every REST route in one function (`APIHandler`); each websocket route, schedule
+and stream handler is a function of its own. Each gets its own IAM role with exactly the
+tables (and their indexes), bucket prefix and websocket management access listed here, with
+named actions only (never `dynamodb:*`, never Scan: the app Queries keys and indexes).
+
+A function that is in the Chalice app but not here stops the synth with a message naming
+it: add its line when you add a handler (and read which services it reaches in
+`chalicelib/runtime.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# DynamoDB actions. Transactions need no action of their own: IAM checks the item actions
+# inside them (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
+# Attachments: presigned POST (upload), the server's check of what arrived (ranged GET),
+# presigned GET (download). All under the `uploads/` prefix the app generates keys in.
+ATTACHMENT_ACTIONS = ("s3:PutObject", "s3:GetObject")
+ATTACHMENTS_PREFIX = "uploads/"
+# Pushes to websocket clients; GET/DELETE of a connection for the management API's checks.
+MANAGE_CONNECTIONS_METHODS = ("POST", "GET", "DELETE")
+
+
+@dataclass(frozen=True)
+class Access:
+    read: frozenset[str] = frozenset()  # table kinds read
+    write: frozenset[str] = frozenset()  # table kinds read and written
+    attachments: bool = False
+    manage_connections: bool = False
+    # Table kinds whose stream triggers the function.
+    streams: frozenset[str] = frozenset()
+    timeout_seconds: int = 30
+
+    def tables(self) -> frozenset[str]:
+        return self.read | self.write | self.streams
+
+
+def _access(read: str = "", write: str = "", **kwargs: object) -> Access:
+    return Access(read=frozenset(read.split()), write=frozenset(write.split()), **kwargs)  # type: ignore[arg-type]
+
+
+# Keyed by the function's logical id in Chalice's template.
+FUNCTIONS: dict[str, Access] = {
+    # Every REST route: bot API, operator API, admin API, auth, uploads, dead letters.
+    "APIHandler": _access(
+        read="",
+        write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
+              "deliveries dead_letters",
+        attachments=True,
+        manage_connections=True,
+        # API Gateway gives a REST integration at most 29 s.
+        timeout_seconds=25,
+    ),
+    # $connect: redeems the one-time ticket and records the connection.
+    "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
+    # $default: view / visibility / ping frames.
+    "WebsocketMessage": _access(read="leads operator_dialogs", write="connections",
+                                manage_connections=True, timeout_seconds=10),
+    # $disconnect: forgets the connection.
+    "WebsocketDisconnect": _access(write="connections", timeout_seconds=10),
+    # The delivery function: the deliveries stream; webhooks to bots; delivery state of messages.
+    "DeliverWebhooks": _access(
+        read="bots leads",
+        write="deliveries dead_letters messages connections",
+        attachments=True,
+        manage_connections=True,
+        streams=frozenset({"deliveries"}),
+        timeout_seconds=120,
+    ),
+    # Per minute: retries that are due, and deliveries whose function died mid-attempt.
+    "RetryWebhooks": _access(
+        read="bots leads",
+        write="deliveries dead_letters messages connections",
+        attachments=True,
+        manage_connections=True,
+        timeout_seconds=55,
+    ),
+}

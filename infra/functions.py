@@ -1,0 +1,357 @@
+"""The Chalice app as CDK resources: every function, the REST API, the websocket API, the
+schedules and the stream trigger, through Chalice's own CDK construct (`chalice package`
+under the hood), then tightened here:
+
+- one IAM role per function, with only what `infra/access.py` grants it;
+- a log group per function with a retention, created before the function, JSON log format;
+- explicit function names (`handover-<stage>-<Function>`) so that ops find them in the console;
+- the stream trigger on the real table stream, with bounded retries, batch bisection and an
+  on-failure destination (an SQS queue that is alarmed);
+- throttling on both API stages; readable API names for the console and the alarms.
+
+Nothing here needs AWS credentials: `chalice package` only builds the zip and the template.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from infra.access import (
+    ATTACHMENT_ACTIONS,
+    ATTACHMENTS_PREFIX,
+    FUNCTIONS,
+    MANAGE_CONNECTIONS_METHODS,
+    READ_ACTIONS,
+    STREAM_ACTIONS,
+    WRITE_ACTIONS,
+    Access,
+)
+from infra.stages import Stage
+from infra.tables import HandoverTables
+
+REPO = Path(__file__).resolve().parent.parent
+# The API Gateway stage of both APIs (Chalice's default): URLs end in `/api`.
+API_STAGE = "api"
+# Lambda's Python runtime ships boto3 and botocore; bundling botocore again (pulled in by
+# pynamodb) would add 16 MB to every function's zip for nothing.
+RUNTIME_PROVIDED = ("botocore/", "boto3/", "s3transfer/")
+_RUNTIME_PROVIDED_INFO = re.compile(r"^(botocore|boto3|s3transfer)-[^/]+\.dist-info/")
+# Stream trigger: how often Lambda retries a failing batch before it goes to the on-failure
+# queue. The webhook sweep (RetryWebhooks) re-finds any delivery whose stream record was
+# given up, so this bounds a poison batch without losing the delivery itself.
+STREAM_MAX_RETRIES = 5
+STREAM_MAX_RECORD_AGE_SECONDS = 6 * 3600
+PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-per-function-by-infra"
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    logical_id: str
+    handler: str
+    events: dict[str, Any]
+
+
+class _SlimChalice(Chalice):
+    """Chalice's construct, with the runtime-provided AWS SDK taken out of the zip before
+    CDK turns it into an asset."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
+
+    @property
+    def sam_template_path(self) -> Path:
+        return Path(self._sam_package_dir) / "sam.json"
+
+
+def strip_runtime_provided(zip_path: Path) -> None:
+    slim = zip_path.with_suffix(".slim.zip")
+    with zipfile.ZipFile(zip_path) as source, zipfile.ZipFile(slim, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            name = info.filename
+            if name.startswith(RUNTIME_PROVIDED) or _RUNTIME_PROVIDED_INFO.match(name):
+                continue
+            target.writestr(info, source.read(info))
+    slim.replace(zip_path)
+
+
+@contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    # The construct writes `chalice.out/` into the current directory; keep it in the build dir.
+    path.mkdir(parents=True, exist_ok=True)
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def function_name(stage: Stage, logical_id: str) -> str:
+    return f"{stage.stack_name}-{logical_id}"[:64]
+
+
+def log_group_name(stage: Stage, logical_id: str) -> str:
+    return f"/aws/lambda/{function_name(stage, logical_id)}"
+
+
+class HandoverFunctions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: Stage,
+        tables: HandoverTables,
+        environment: dict[str, str],
+        attachments_bucket_name: str,
+        build_dir: Path,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.stage = stage
+        self.tables = tables
+        self.attachments_bucket_name = attachments_bucket_name
+        self.roles: dict[str, iam.Role] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.failure_queues: dict[str, sqs.Queue] = {}
+
+        # Chalice needs a region to build the template (it is only written into it).
+        os.environ.setdefault("AWS_DEFAULT_REGION", Stack.of(self).region)
+        with _working_directory(build_dir):
+            self.chalice = _SlimChalice(
+                self,
+                "App",
+                source_dir=str(REPO),
+                stage_config={
+                    "api_gateway_stage": API_STAGE,
+                    # CloudFront already fronts the operator API; an edge-optimized API would add a second CDN hop.
+                    "api_gateway_endpoint_type": "REGIONAL",
+                    "manage_iam_role": False,
+                    # Chalice wants one role for all; every function's Role is overridden below.
+                    "iam_role_arn": PLACEHOLDER_ROLE_ARN,
+                    "autogen_policy": False,
+                    "lambda_memory_size": stage.memory_mb,
+                    "environment_variables": environment,
+                },
+            )
+        template = json.loads(self.chalice.sam_template_path.read_text())
+        self.functions = {
+            name: FunctionInfo(name, resource["Properties"]["Handler"], resource["Properties"].get("Events", {}))
+            for name, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Serverless::Function"
+        }
+        self.has_websockets = "WebsocketAPI" in template["Resources"]
+        self._check_access_declared()
+        for info in self.functions.values():
+            self._configure(info, FUNCTIONS[info.logical_id])
+        self._configure_apis(template)
+
+    # -- discovery ---------------------------------------------------------------------
+
+    def _check_access_declared(self) -> None:
+        missing = sorted(set(self.functions) - set(FUNCTIONS))
+        if missing:
+            raise ValueError(
+                f"functions without an access declaration in infra/access.py: {missing} "
+                "(each function gets only the tables, bucket and APIs declared there)"
+            )
+        for name, access in FUNCTIONS.items():
+            unknown = sorted(access.tables() - set(self.tables.tables))
+            if unknown:
+                raise ValueError(f"infra/access.py: {name} names tables that no model defines: {unknown}")
+
+    # -- per function ------------------------------------------------------------------
+
+    def resource(self, logical_id: str) -> Any:
+        return self.chalice.get_resource(logical_id)
+
+    def _configure(self, info: FunctionInfo, access: Access) -> None:
+        cfn = self.resource(info.logical_id)
+        name = function_name(self.stage, info.logical_id)
+        log_group = logs.LogGroup(
+            self,
+            f"{info.logical_id}Logs",
+            log_group_name=log_group_name(self.stage, info.logical_id),
+            retention=_retention(self.stage.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            f"{info.logical_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Handover {self.stage.name}: {info.logical_id} only",
+        )
+        for statement in self.statements(info, access, log_group):
+            role.add_to_policy(statement)
+        cfn.add_property_override("FunctionName", name)
+        cfn.add_property_override("Role", role.role_arn)
+        cfn.add_property_override("Timeout", access.timeout_seconds)
+        cfn.add_property_override("LoggingConfig", {
+            "LogGroup": log_group.log_group_name,
+            # Powertools writes JSON; JSON format makes Lambda's own lines (START, REPORT, errors) JSON too.
+            "LogFormat": "JSON",
+            "ApplicationLogLevel": "INFO",
+            "SystemLogLevel": "WARN",
+        })
+        # The role's policy must exist before the function can use its trigger (stream, schedule).
+        cfn.node.add_dependency(role.node.find_child("DefaultPolicy"))
+        for event_name, event in info.events.items():
+            if event["Type"] == "DynamoDB":
+                self._stream_trigger(info, event_name, event, role)
+            elif event["Type"] not in ("Schedule",):
+                raise ValueError(f"{info.logical_id}: no infra for a {event['Type']} trigger yet (infra/functions.py)")
+        self.roles[info.logical_id] = role
+        self.log_groups[info.logical_id] = log_group
+
+    def statements(self, info: FunctionInfo, access: Access, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
+        statements = [
+            iam.PolicyStatement(
+                sid="OwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{log_group.log_group_arn}"],
+            )
+        ]
+        for kinds, actions, sid in ((access.write, READ_ACTIONS + WRITE_ACTIONS, "ReadWrite"),
+                                    (access.read - access.write, READ_ACTIONS, "Read")):
+            resources: list[str] = []
+            for kind in sorted(kinds):
+                resources.append(self.tables.table(kind).table_arn)
+                resources.extend(self.tables.index_arns(kind))
+            if resources:
+                statements.append(iam.PolicyStatement(sid=f"Tables{sid}", actions=list(actions), resources=resources))
+        if access.attachments:
+            statements.append(iam.PolicyStatement(
+                sid="Attachments",
+                actions=list(ATTACHMENT_ACTIONS),
+                resources=[f"arn:{Aws.PARTITION}:s3:::{self.attachments_bucket_name}/{ATTACHMENTS_PREFIX}*"],
+            ))
+        if access.manage_connections and self.has_websockets:
+            api = self.resource("WebsocketAPI").ref
+            statements.append(iam.PolicyStatement(
+                sid="PushToConnections",
+                actions=["execute-api:ManageConnections"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:{api}/{API_STAGE}/{method}/@connections/*"
+                    for method in MANAGE_CONNECTIONS_METHODS
+                ],
+            ))
+        return statements
+
+    def _stream_trigger(self, info: FunctionInfo, event_name: str, event: dict[str, Any], role: iam.Role) -> None:
+        kind = self._stream_kind(info, event["Properties"].get("Stream"))
+        table = self.tables.table(kind)
+        queue = sqs.Queue(
+            self,
+            f"{info.logical_id}Failures",
+            queue_name=f"{self.stage.stack_name}-{info.logical_id}-failures",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.failure_queues[info.logical_id] = queue
+        role.add_to_policy(iam.PolicyStatement(sid="ReadStream", actions=list(STREAM_ACTIONS),
+                                               resources=[table.table_stream_arn]))
+        role.add_to_policy(iam.PolicyStatement(sid="OnFailure", actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+        prefix = f"Events.{event_name}.Properties"
+        cfn = self.resource(info.logical_id)
+        cfn.add_property_override(f"{prefix}.Stream", table.table_stream_arn)
+        cfn.add_property_override(f"{prefix}.MaximumRetryAttempts", STREAM_MAX_RETRIES)
+        cfn.add_property_override(f"{prefix}.BisectBatchOnFunctionError", True)
+        cfn.add_property_override(f"{prefix}.MaximumRecordAgeInSeconds", STREAM_MAX_RECORD_AGE_SECONDS)
+        cfn.add_property_override(f"{prefix}.DestinationConfig", {"OnFailure": {"Type": "SQS", "Destination": queue.queue_arn}})
+
+    def _stream_kind(self, info: FunctionInfo, configured: Any) -> str:
+        """The table whose stream the handler named: by the table name in its (placeholder)
+        ARN, else the only table that has a stream."""
+        streaming = sorted(k for k, d in self.tables.definitions.items() if d.stream_view_type)
+        access_streams = sorted(FUNCTIONS[info.logical_id].streams)
+        if isinstance(configured, str):
+            match = re.search(r":table/([^/]+)/stream/", configured)
+            if match:
+                named = match.group(1)
+                for kind in streaming:
+                    if named == kind or named.endswith(f"-{kind}") or named.endswith(kind):
+                        self._check_stream_access(info, kind, access_streams)
+                        return kind
+        if len(streaming) == 1:
+            self._check_stream_access(info, streaming[0], access_streams)
+            return streaming[0]
+        raise ValueError(f"{info.logical_id}: cannot tell which table's stream {configured!r} is (streams: {streaming})")
+
+    @staticmethod
+    def _check_stream_access(info: FunctionInfo, kind: str, declared: list[str]) -> None:
+        if declared != [kind]:
+            raise ValueError(
+                f"infra/access.py: {info.logical_id} is triggered by the {kind} stream; declare streams={{'{kind}'}}"
+            )
+
+    def set_environment(self, name: str, value: str) -> None:
+        """An environment variable that refers to something the Chalice template itself
+        creates (the websocket API), so it cannot go through `stage_config`."""
+        for logical_id in self.functions:
+            self.resource(logical_id).add_property_override(f"Environment.Variables.{name}", value)
+
+    # -- the APIs ----------------------------------------------------------------------
+
+    def _configure_apis(self, template: dict[str, Any]) -> None:
+        rest = self.resource("RestAPI")
+        # One name for the console and for the alarms' ApiName dimension (the OpenAPI title
+        # would name every stage's API "handover").
+        rest.add_property_override("Name", self.rest_api_name)
+        rest.add_property_override("DefinitionBody.info.title", self.rest_api_name)
+        rest.add_property_override("MethodSettings", [{
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": self.stage.api_rate_limit,
+            "ThrottlingBurstLimit": self.stage.api_burst_limit,
+        }])
+        if self.has_websockets:
+            self.resource("WebsocketAPI").add_property_override("Name", f"{self.stage.stack_name}-websocket")
+            self.resource("WebsocketAPIStage").add_property_override("DefaultRouteSettings", {
+                "ThrottlingRateLimit": self.stage.api_rate_limit,
+                "ThrottlingBurstLimit": self.stage.api_burst_limit,
+            })
+
+    @property
+    def rest_api_name(self) -> str:
+        return f"{self.stage.stack_name}-api"
+
+    @property
+    def rest_api_id(self) -> str:
+        return self.resource("RestAPI").ref
+
+    @property
+    def websocket_api_id(self) -> str | None:
+        return self.resource("WebsocketAPI").ref if self.has_websockets else None
+
+
+_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ValueError(f"log retention: one of {sorted(_RETENTION)} days")
+    return _RETENTION[days]

@@ -1,0 +1,95 @@
+"""The whole of Handover in one stack per stage: `handover-<stage>`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, CfnOutput, Stack, Tags
+from constructs import Construct
+
+from infra.auth import Operators
+from infra.functions import API_STAGE, HandoverFunctions
+from infra.monitoring import Monitoring
+from infra.site import OperatorSite, execute_api_host, s3_public_endpoint
+from infra.stages import Stage
+from infra.storage import AttachmentsBucket, attachments_bucket_name
+from infra.tables import HandoverTables, table_definitions
+
+# Set by the local runtime or tests only; in AWS the defaults (AWS endpoints) apply.
+LOCAL_ONLY_SETTINGS = frozenset({
+    "HANDOVER_REGION",  # Lambda sets AWS_REGION
+    "HANDOVER_DYNAMODB_ENDPOINT",
+    "HANDOVER_S3_ENDPOINT",
+    "HANDOVER_COGNITO_ENDPOINT",
+    "HANDOVER_COGNITO_ISSUER",  # derived from the pool id and region
+    "HANDOVER_COGNITO_JWKS_URL",  # derived from the issuer
+})
+
+
+class HandoverStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, build_dir: Path,
+                 alarm_email: str | None = None, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, description=f"Handover contact center ({stage.name})", **kwargs)
+        self.stage = stage
+        Tags.of(self).add("app", "handover")
+        Tags.of(self).add("stage", stage.name)
+
+        self.tables = HandoverTables(self, "Tables", table_prefix=stage.table_prefix, definitions=table_definitions())
+        self.operators = Operators(self, "Operators", stage=stage)
+        self.site = OperatorSite(self, "Site", stage=stage)
+        bucket_name = attachments_bucket_name(stage)
+
+        self.function_environment = {
+            "HANDOVER_ENVIRONMENT": "aws",
+            "HANDOVER_STAGE": stage.name,
+            "HANDOVER_TABLE_PREFIX": stage.table_prefix,
+            "HANDOVER_ATTACHMENTS_BUCKET": bucket_name,
+            "HANDOVER_S3_PUBLIC_ENDPOINT": s3_public_endpoint(),
+            "HANDOVER_COGNITO_USER_POOL_ID": self.operators.user_pool.user_pool_id,
+            "HANDOVER_COGNITO_CLIENT_ID": self.operators.client.user_pool_client_id,
+            "POWERTOOLS_SERVICE_NAME": "handover",
+            "POWERTOOLS_METRICS_NAMESPACE": "Handover",
+        }
+        self.functions = HandoverFunctions(
+            self, "Functions", stage=stage, tables=self.tables, environment=self.function_environment,
+            attachments_bucket_name=bucket_name, build_dir=build_dir,
+        )
+        self.ws_url = None
+        if self.functions.websocket_api_id:
+            host = execute_api_host(self.functions.websocket_api_id)
+            self.ws_url = f"wss://{host}/{API_STAGE}"
+            self.function_environment["HANDOVER_WS_URL"] = self.ws_url
+            self.function_environment["HANDOVER_WS_MANAGEMENT_ENDPOINT"] = f"https://{host}/{API_STAGE}"
+            self.functions.set_environment("HANDOVER_WS_URL", self.function_environment["HANDOVER_WS_URL"])
+            self.functions.set_environment("HANDOVER_WS_MANAGEMENT_ENDPOINT",
+                                           self.function_environment["HANDOVER_WS_MANAGEMENT_ENDPOINT"])
+
+        self.site.distribute(rest_api_id=self.functions.rest_api_id, websocket_api_id=self.functions.websocket_api_id,
+                             attachments_bucket=bucket_name)
+        self.attachments = AttachmentsBucket(self, "Attachments", stage=stage, ui_origin=self.site.url)
+        self.site_config = {
+            "api_url": self.site.url,
+            "ws_url": self.ws_url or "",
+            "region": Aws.REGION,
+            "cognito_user_pool_id": self.operators.user_pool.user_pool_id,
+            "cognito_client_id": self.operators.client.user_pool_client_id,
+            "stage": stage.name,
+        }
+        self.site.publish(self.site_config)
+        self.monitoring = Monitoring(self, "Monitoring", stage=stage, functions=self.functions, tables=self.tables,
+                                     alarm_email=alarm_email)
+
+        bot_api_url = f"https://{execute_api_host(self.functions.rest_api_id)}/{API_STAGE}"
+        outputs = {
+            "OperatorUiUrl": (self.site.url, "The operator UI (and the operator API under /api)"),
+            "BotApiUrl": (bot_api_url, "Base URL for bots: <BotApiUrl>/bot/v1/..."),
+            "WebsocketUrl": (self.ws_url or "-", "Websocket URL (the UI gets it from config.json)"),
+            "UserPoolId": (self.operators.user_pool.user_pool_id, "Cognito user pool of the operators"),
+            "UserPoolClientId": (self.operators.client.user_pool_client_id, "Cognito app client of the UI"),
+            "AttachmentsBucket": (bucket_name, "S3 bucket of attachments"),
+            "TablePrefix": (stage.table_prefix, "HANDOVER_TABLE_PREFIX"),
+            "AlarmTopicArn": (self.monitoring.topic.topic_arn, "SNS topic the alarms notify"),
+            "DashboardName": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

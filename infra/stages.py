@@ -1,0 +1,57 @@
+"""Stages (environments): dev, prod, or any short name for a personal stack.
+
+Each stage is its own CloudFormation stack, `handover-<stage>`, with its own tables
+(`handover-<stage>-<kind>`), buckets, user pool and APIs. Keep prod in its own AWS account:
+the custom CloudWatch metrics (namespace `Handover`) carry no stage dimension.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    # CloudWatch Logs retention of the functions' log groups.
+    log_retention_days: int = 30
+    # API Gateway stage throttling (requests per second, burst), per REST and websocket API.
+    api_rate_limit: int = 100
+    api_burst_limit: int = 200
+    # Alarm thresholds: 5xx answers of the REST API in 5 minutes; errors of one function in 5 minutes.
+    api_5xx_threshold: int = 5
+    function_error_threshold: int = 3
+    # Memory of the functions (MB): more memory is also more CPU, so a faster cold start.
+    memory_mb: int = 512
+
+    @property
+    def stack_name(self) -> str:
+        return f"handover-{self.name}"
+
+    @property
+    def table_prefix(self) -> str:
+        """HANDOVER_TABLE_PREFIX: the app names a table prefix + kind (chalicelib/config.py)."""
+        return f"handover-{self.name}-"
+
+    def table_name(self, kind: str) -> str:
+        return f"{self.table_prefix}{kind}"
+
+
+STAGES: dict[str, Stage] = {
+    "dev": Stage("dev", log_retention_days=14, function_error_threshold=5),
+    "prod": Stage("prod", log_retention_days=90, api_rate_limit=200, api_burst_limit=400, api_5xx_threshold=3,
+                  function_error_threshold=1),
+}
+
+
+def stage_named(name: str) -> Stage:
+    """The stage's settings; a name that is not dev or prod gets dev's (a personal stack)."""
+    if not _NAME.match(name):
+        raise ValueError(f"stage name {name!r}: lowercase letters, digits and '-', at most 16 characters")
+    if name in STAGES:
+        return STAGES[name]
+    base = STAGES["dev"]
+    return Stage(name, **{k: v for k, v in base.__dict__.items() if k != "name"})
