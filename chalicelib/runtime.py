@@ -16,6 +16,7 @@ from chalicelib.auth.tokens import TokenVerifier, build_verifier
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings, get_settings, reset_settings
 from chalicelib.live.connections import LiveConnections
+from chalicelib.live.counts import CounterReader
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.publisher import LivePublisher
 from chalicelib.services.bots import BotService
@@ -63,7 +64,8 @@ def build(
     if publisher is None and settings.ws_management_endpoint:
         # Live events need the websocket API's management endpoint; without one (unit
         # tests, `chalice package`) there is nowhere to push and nothing is published.
-        publisher = LivePublisher(connections, Fanout(notifier, connections), clock, attachments)
+        publisher = LivePublisher(connections, Fanout(notifier, connections), clock, attachments,
+                                  counts=CounterReader())
     publisher = publisher or NullPublisher()
     # What a change causes is staged into its own transaction; each stager adds its items
     # (tab counters here; webhook deliveries and others append theirs).

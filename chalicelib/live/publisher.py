@@ -6,36 +6,39 @@ into the caller: the change is already committed, and a push that fails must not
 stored message into an error answer (the UI resyncs by `seq` after a reconnect).
 
 DynamoDB requests per publish (docs/live-events.md):
-- a change that touches Waiting or moves the counts: ONE Query of the `online` index (per
+- a change that touches Waiting or adds a dialog: ONE Query of the `online` index (per
   shard); every other audience is filtered from it;
 - otherwise one Query per audience: the dialog's viewers, the All tab, and each operator
   of the dialog before or after the change (1-2 in practice);
+- plus one BatchGetItem of the counters when the change moved a tab count;
 - plus, only when a push met GoneException, one BatchWriteItem per 25 gone connections.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from chalicelib.adapters.attachments import AttachmentStorage
-from chalicelib.api.views import lead_view, message_view
+from chalicelib.api.operator_views import operator_lead_view, operator_message_view
+from chalicelib.api.views import message_view
 from chalicelib.clock import Clock
 from chalicelib.live import routing
+from chalicelib.live.counts import Counts, CountsMoved, counts_moved
 from chalicelib.live.fanout import Fanout, Frame
 from chalicelib.live.routing import Audience
 from chalicelib.services.publisher import Change
 from chalicelib.storage.connections import Connection, ConnectionStore
-from chalicelib.storage.models import Attachment, LeadModel, MessageModel
+from chalicelib.storage.models import MessageModel
 
 logger = logging.getLogger("handover.live")
 
 
 class CountsReader(Protocol):
-    """The tab counts as the REST API answers them (`GET /api/counts`)."""
+    """Waiting, All and the given operators' Mine counts, in one read."""
 
-    def counts(self, operator: str) -> dict[str, int]: ...
+    def read(self, operators: Iterable[str]) -> Counts: ...
 
 
 class LiveObserver(Protocol):
@@ -48,11 +51,6 @@ class LiveObserver(Protocol):
 class NoObserver:
     def notified_hidden(self, operators: set[str], change: Change) -> None:
         return None
-
-
-def operator_lead_view(lead: LeadModel, link: Callable[[Attachment], str] | None = None) -> Frame:
-    """`Lead` of docs/operator-api.md: the bot API's lead plus `unread`."""
-    return {**lead_view(lead), "unread": int(lead.unread or 0)}
 
 
 class LivePublisher:
@@ -72,14 +70,11 @@ class LivePublisher:
         self.counts = counts
         self.observer = observer or NoObserver()
 
-    # --- views ---------------------------------------------------------------------------
-    def _link(self, attachment: Attachment) -> str:
-        assert self.attachments is not None
-        # Pictures open inline in a new window (R12); other files download under their name.
-        return self.attachments.download_url(attachment.key, attachment.name, inline=bool(attachment.preview))
-
+    # --- views: the same as the REST API's, attachment URLs presigned ---------------------
     def _message_view(self, message: MessageModel) -> Frame:
-        return message_view(message, self._link if self.attachments is not None else None)
+        if self.attachments is None:
+            return message_view(message)
+        return operator_message_view(message, self.attachments)
 
     # --- publishing ----------------------------------------------------------------------
     def publish(self, change: Change) -> None:
@@ -91,11 +86,11 @@ class LivePublisher:
 
     def _publish(self, change: Change) -> None:
         pushes = routing.plan(change, self._message_view, operator_lead_view)
-        everyone_moved, mine_moved = routing.counts_change(change) if self.counts is not None else (False, ())
+        moved = counts_moved(change) if self.counts is not None else CountsMoved()
         audiences = {push.audience for push in pushes}
-        if everyone_moved:
+        if moved.shared:
             audiences.add(routing.EVERYONE)
-        audiences |= {routing.operator(username) for username in mine_moved}
+        audiences |= {routing.operator(username) for username in moved.mine}
         found = self._resolve(audiences)
 
         frames: dict[str, list[Frame]] = {}
@@ -106,7 +101,8 @@ class LivePublisher:
                 frames.setdefault(connection.connection_id, []).append(push.frame)
             if push.notifiable:
                 self._note(notified, push.audience, receivers, found)
-        self._add_counts(frames, found, everyone_moved, mine_moved)
+        if moved:
+            self._add_counts(frames, found, moved)
         self.fanout.send(frames)
         hidden = {username for username, visible in notified.items() if not visible}
         if hidden:
@@ -144,30 +140,28 @@ class LivePublisher:
             # An operator's audience holds every connection of theirs: visibility is known.
             notified[audience.key] = notified.get(audience.key, False) or any(c.visible for c in receivers)
 
-    def _add_counts(
-        self,
-        frames: dict[str, list[Frame]],
-        found: dict[Audience, list[Connection]],
-        everyone_moved: bool,
-        mine_moved: tuple[str, ...],
-    ) -> None:
-        if self.counts is None:
+    def _add_counts(self, frames: dict[str, list[Frame]], found: dict[Audience, list[Connection]],
+                    moved: CountsMoved) -> None:
+        """`counts` with Waiting and All for everyone when they moved, plus Mine for the
+        operators whose Mine moved (the UI merges the keys it gets)."""
+        assert self.counts is not None
+        receivers = list(found.get(routing.EVERYONE, [])) if moved.shared else []
+        if not moved.shared:
+            for username in moved.mine:
+                receivers += found.get(routing.operator(username), [])
+        if not receivers:
             return
-        if everyone_moved:
-            receivers = found.get(routing.EVERYONE, [])
-        else:
-            receivers = [c for username in mine_moved for c in found.get(routing.operator(username), [])]
-        by_operator: dict[str, list[Connection]] = {}
+        try:
+            counts = self.counts.read(moved.mine)
+        except Exception:
+            # The other events still go out; the UI re-reads the counts on its next resync.
+            logger.exception("tab counts could not be read")
+            return
         for connection in receivers:
-            by_operator.setdefault(connection.operator, []).append(connection)
-        for username, connections in by_operator.items():
-            try:
-                counts = self.counts.counts(username)
-            except Exception:
-                logger.exception("counts for %s could not be read", username)
-                continue
-            for connection in connections:
-                frames.setdefault(connection.connection_id, []).append({"type": "counts", "counts": counts})
+            body: dict[str, int] = dict(counts.shared)
+            if connection.operator in counts.mine:
+                body["mine"] = counts.mine[connection.operator]
+            frames.setdefault(connection.connection_id, []).append({"type": "counts", "counts": body})
 
 
 def _member(connection: Connection, audience: Audience) -> bool:

@@ -129,13 +129,3 @@ def plan(
     # All: every dialog is on it; only connections showing it care about its churn.
     pushes.append(Push(ALL_TAB, tab_frame("added" if change.created else "updated", "all")))
     return pushes
-
-
-def counts_change(change: Change) -> tuple[bool, tuple[str, ...]]:
-    """Whose tab counts this change moves: (Waiting or All moved for everyone, operators
-    whose Mine count moved)."""
-    lead = change.lead
-    waiting_moved = (change.before_state == "waiting") != (lead.dialog_state == "waiting")
-    before = set(change.before_operators) if change.before_state == "operator" else set()
-    after = set(lead.operators or ()) if lead.dialog_state == "operator" else set()
-    return waiting_moved or change.created, tuple(sorted(before ^ after))

@@ -18,6 +18,7 @@ from chalicelib.clock import FakeClock
 from chalicelib.config import get_settings
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.validation import IncomingMessage, check_lead_changes
+from chalicelib.live.counts import CounterReader
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.publisher import LivePublisher
 from chalicelib.storage.connections import ConnectionStore
@@ -48,6 +49,16 @@ class FakeManagement:
         self.attempts.clear()
 
 
+class RecordingObserver:
+    """Records who got a sound-worthy event while hidden (the reminders' seam)."""
+
+    def __init__(self) -> None:
+        self.hidden: list[set[str]] = []
+
+    def notified_hidden(self, operators: set[str], change: Any) -> None:
+        self.hidden.append(set(operators))
+
+
 @dataclass
 class Harness:
     services: Any
@@ -58,6 +69,7 @@ class Harness:
     bot_id: str = ""
     counter: int = 0
     ids: dict[str, str] = field(default_factory=dict)
+    observer: RecordingObserver | None = None
 
     # --- connections --------------------------------------------------------------------
     def connect(self, name: str, operator: str, *, view: str | None = None, tab: str = "waiting",
@@ -82,8 +94,13 @@ class Harness:
         return list(self.management.frames.get(self.ids[name], []))
 
     def types(self, name: str) -> list[str]:
-        """Each frame as `type` or `type:tab`, in the order received."""
-        return [f"{f['type']}:{f['tab']}" if "tab" in f else f["type"] for f in self.frames(name)]
+        """Each frame as `type` or `type:tab`, in the order received (`counts` left out;
+        see `counts`)."""
+        return [f"{f['type']}:{f['tab']}" if "tab" in f else f["type"] for f in self.frames(name)
+                if f["type"] != "counts"]
+
+    def counts(self, name: str) -> list[dict[str, int]]:
+        return [f["counts"] for f in self.frames(name) if f["type"] == "counts"]
 
     def everyone_quiet(self) -> None:
         self.management.clear()
@@ -114,8 +131,10 @@ def build_harness(*, max_workers: int = 1) -> Harness:
     management = FakeManagement()
     connections = ConnectionStore()
     notifier = ManagementApiNotifier(settings, management)
+    observer = RecordingObserver()
     publisher = LivePublisher(
-        connections, Fanout(notifier, connections, max_workers=max_workers), clock, AttachmentStorage(settings)
+        connections, Fanout(notifier, connections, max_workers=max_workers), clock, AttachmentStorage(settings),
+        counts=CounterReader(), observer=observer,
     )
     services = runtime.build(settings, clock, publisher=publisher)
     services.live.notifier = notifier
@@ -124,4 +143,6 @@ def build_harness(*, max_workers: int = 1) -> Harness:
         return_script=["The bot is back."],
         operator_transfer_script=["An operator joined."],
     )
-    return Harness(services, management, clock, connections, parse_api_key(bot.api_key), bot.id)
+    harness = Harness(services, management, clock, connections, parse_api_key(bot.api_key), bot.id)
+    harness.observer = observer
+    return harness

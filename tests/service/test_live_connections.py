@@ -228,39 +228,64 @@ def test_a_failing_push_never_fails_the_change(live, monkeypatch):
     assert [m.text for m in MessageModel.query(lead_id)] == ["stored anyway", "stored too"]
 
 
-def _queries(log) -> list[str]:
-    # The dialog service itself reads with GetItem/BatchGetItem and writes one
-    # TransactWriteItems; everything else here is the publisher's.
-    return [op for op in log.dynamodb() if op not in ("GetItem", "BatchGetItem", "TransactWriteItems")]
+def _publisher_requests(live, aws) -> list[list[str]]:
+    """The DynamoDB requests of each publish (not the dialog service's own)."""
+    spans: list[list[str]] = []
+    inner = live.services.dialogs.publisher
+
+    class Spy:
+        def publish(self, change):
+            start = len(aws.calls)
+            inner.publish(change)
+            spans.append([op for service, op in aws.calls[start:] if service == "dynamodb"])
+
+    live.services.dialogs.publisher = Spy()
+    return spans
 
 
 def test_dynamodb_requests_per_publish(live, aws):
     lead_id = live.lead()
     for i in range(5):
         live.connect(f"viewer{i}", f"op{i}", view=lead_id, tab="all" if i % 2 else "waiting")
+    spans = _publisher_requests(live, aws)
 
-    aws.clear()
     live.bot_says("bot state: viewers + All tab")
-    assert _queries(aws) == ["Query", "Query"]
+    assert spans[-1] == ["Query", "Query"]
 
-    aws.clear()
-    live.handoff()  # touches Waiting: one Query of every connection serves all audiences
-    assert _queries(aws) == ["Query"]
+    live.handoff()  # Waiting and its count move: one Query of every connection serves all audiences
+    assert spans[-1] == ["Query", "BatchGetItem"]
 
-    aws.clear()
     live.services.dialogs.start(lead_id, "op1")
-    assert _queries(aws) == ["Query"]
+    assert spans[-1] == ["Query", "BatchGetItem"]
 
-    aws.clear()
     live.services.dialogs.send_operator_message(lead_id, "op1", "c-1", "hi", ())
-    # viewers + All tab + the one participant
-    assert _queries(aws) == ["Query", "Query", "Query"]
+    assert spans[-1] == ["Query", "Query", "Query"]  # All tab, op1, viewers
 
-    live.management.gone.update({live.ids["viewer2"], live.ids["viewer4"]})
-    aws.clear()
+    live.services.dialogs.start(lead_id, "op2")  # only Mine moves: op1 and op2, All tab, viewers
+    assert spans[-1] == ["Query", "Query", "Query", "Query", "BatchGetItem"]
+
+    live.management.gone.update({live.ids["viewer3"], live.ids["viewer4"]})
     live.bot_says("two are gone")
-    assert _queries(aws) == ["Query", "Query", "Query", "BatchWriteItem"]
-    assert ConnectionModel.count(live.ids["viewer2"]) == ConnectionModel.count(live.ids["viewer4"]) == 0
+    assert spans[-1] == ["Query", "Query", "Query", "Query", "BatchWriteItem"]
+    assert ConnectionModel.count(live.ids["viewer3"]) == ConnectionModel.count(live.ids["viewer4"]) == 0
+
+    live.lead("tg:2")  # a new dialog moves the All count for everyone
+    assert spans[-1] == ["Query", "BatchGetItem"]
+
+
+def test_the_cost_of_a_publish_does_not_grow_with_the_audience(aws):
+    live = build_harness()
+    lead_id = live.lead()
+    live.connect("one", "op0", view=lead_id, tab="all")
+    spans = _publisher_requests(live, aws)
+    live.handoff()
+    few = spans[-1]
+    for i in range(40):
+        live.connect(f"c{i}", f"op{i % 15}", view=lead_id if i % 3 else None, tab="all")
+    live.services.dialogs.resolve(lead_id, "op0")
+    live.handoff()
+    assert spans[-1] == few == ["Query", "BatchGetItem"]
+    assert len(live.frames("c39")) >= 3
 
 
 def test_pushes_go_out_in_parallel_and_in_order_per_connection(aws):

@@ -259,3 +259,54 @@ def test_message_events_carry_presigned_attachment_urls(live):
     attachment = live.frames("alice")[0]["message"]["attachments"][0]
     assert attachment["name"] == "cat.png" and attachment["preview"] is True
     assert upload.key in attachment["url"] and "Signature" in attachment["url"]
+
+
+# --- counts -------------------------------------------------------------------------------
+
+def test_counts_follow_the_tabs(room):
+    # Two leads exist (room); a third one moves All for everyone.
+    room.lead("tg:3")
+    for name in ("alice", "alice2", "bob", "carol"):
+        assert room.counts(name) == [{"waiting": 0, "all": 3}], name
+    room.everyone_quiet()
+
+    room.handoff()
+    for name in ("alice", "alice2", "bob", "carol"):
+        assert room.counts(name) == [{"waiting": 1, "all": 3}], name
+    room.everyone_quiet()
+
+    room.services.dialogs.start(room.lead_id, "alice")
+    assert room.counts("alice") == room.counts("alice2") == [{"waiting": 0, "all": 3, "mine": 1}]
+    assert room.counts("bob") == room.counts("carol") == [{"waiting": 0, "all": 3}]
+    room.everyone_quiet()
+
+    # Only Mine moves: only the operators concerned hear of it.
+    room.services.dialogs.start(room.other_id, "bob")
+    assert room.counts("bob") == [{"waiting": 0, "all": 3, "mine": 1}]
+    assert room.counts("alice") == room.counts("carol") == []
+    room.everyone_quiet()
+
+    room.bot_says("no count moves")
+    assert all(room.counts(name) == [] for name in ("alice", "alice2", "bob", "carol"))
+
+
+# --- the reminders' seam -----------------------------------------------------------------
+
+def test_operators_with_no_visible_connection_are_reported_for_sound_worthy_events(room):
+    room.send("carol", {"action": "visibility", "visible": False})
+    room.send("alice2", {"action": "visibility", "visible": False})
+
+    room.bot_says("not sound-worthy")
+    assert room.observer.hidden == []
+
+    room.handoff()  # appears on everyone's Waiting: carol has no visible connection
+    assert room.observer.hidden == [{"carol"}]
+
+    room.lead_says("hello?")  # a lead's message on Waiting
+    assert room.observer.hidden[-1] == {"carol"}
+
+    room.services.dialogs.start(room.lead_id, "alice")  # alice's first connection is visible
+    assert room.observer.hidden[-1] == {"carol"} and len(room.observer.hidden) == 2
+    room.send("alice", {"action": "visibility", "visible": False})
+    room.lead_says("are you there?")  # on alice's Mine, both of her tabs hidden
+    assert room.observer.hidden[-1] == {"alice"}
