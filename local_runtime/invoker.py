@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -54,6 +54,18 @@ class Invoker:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def background(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    """A task whose crash is logged (an unobserved task would fail silently)."""
+    task = asyncio.create_task(coroutine)
+
+    def report(done: asyncio.Task) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.error("background task failed", exc_info=done.exception())
+
+    task.add_done_callback(report)
+    return task
 
 
 def log_line(kind: str, what: str, status: int | str, started: float, extra: str = "") -> None:

@@ -12,7 +12,7 @@ import time
 from chalice.app import Rate, ScheduledEventConfig
 
 from local_runtime import events
-from local_runtime.invoker import Invoker, log_line
+from local_runtime.invoker import Invoker, background, log_line
 
 log = logging.getLogger("local_runtime")
 
@@ -46,7 +46,7 @@ class Scheduler:
                 log.warning("schedule %s: cron expressions are not run locally; set HANDOVER_SCHEDULE_SECONDS",
                             source.name)
                 continue
-            self.tasks.append(asyncio.create_task(self._every(source.name, period)))
+            self.tasks.append(background(self._every(source.name, period)))
 
     async def _every(self, name: str, period: float) -> None:
         next_run = time.monotonic() + period

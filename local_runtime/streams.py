@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import DynamoDBEventConfig, SQSEventConfig
 
 from local_runtime import events
-from local_runtime.invoker import Invoker, log_line
+from local_runtime.invoker import Invoker, background, log_line
 
 log = logging.getLogger("local_runtime")
 POLL_SECONDS = 0.25
@@ -92,9 +93,9 @@ class EventFeeds:
     def start(self) -> None:
         for source in self.invoker.app.event_sources:
             if isinstance(source, DynamoDBEventConfig):
-                self.tasks.append(asyncio.create_task(self._feed_stream(source)))
+                self.tasks.append(background(self._feed_stream(source)))
             elif isinstance(source, SQSEventConfig):
-                self.tasks.append(asyncio.create_task(self._feed_queue(source)))
+                self.tasks.append(background(self._feed_queue(source)))
 
     def stop(self) -> None:
         for task in self.tasks:
@@ -133,16 +134,23 @@ class EventFeeds:
         iterators: dict[str, str | None] = {}
         done: set[str] = set()
         while True:
-            shards = (await asyncio.to_thread(streams.describe_stream, StreamArn=stream_arn))["StreamDescription"]["Shards"]
             got_any = False
-            for shard in shards:
-                shard_id = shard["ShardId"]
-                parent = shard.get("ParentShardId")
-                if shard_id in done or (parent and parent not in done and any(s["ShardId"] == parent for s in shards)):
-                    continue
-                if shard_id not in iterators:
-                    iterators[shard_id] = await asyncio.to_thread(self._iterator, streams, stream_arn, shard_id)
-                got_any |= await self._drain_shard(source, streams, stream_arn, shard_id, iterators, done)
+            try:
+                description = await asyncio.to_thread(streams.describe_stream, StreamArn=stream_arn)
+                shards = description["StreamDescription"]["Shards"]
+                for shard in shards:
+                    shard_id = shard["ShardId"]
+                    parent = shard.get("ParentShardId")
+                    if shard_id in done or (parent and parent not in done and any(s["ShardId"] == parent for s in shards)):
+                        continue
+                    if shard_id not in iterators:
+                        iterators[shard_id] = await asyncio.to_thread(self._iterator, streams, stream_arn, shard_id)
+                    got_any |= await self._drain_shard(source, streams, stream_arn, shard_id, iterators, done)
+            except (ClientError, BotoCoreError):
+                # DynamoDB Local restarting or busy: like Lambda's poller, try again shortly.
+                log.exception("reading the stream of %s failed; retrying", source.name)
+                iterators.clear()
+                await asyncio.sleep(1)
             if not got_any:
                 await asyncio.sleep(POLL_SECONDS)
 
@@ -161,7 +169,15 @@ class EventFeeds:
         if iterator is None:
             done.add(shard_id)
             return False
-        answer = await asyncio.to_thread(streams.get_records, ShardIterator=iterator, Limit=source.batch_size)
+        try:
+            answer = await asyncio.to_thread(streams.get_records, ShardIterator=iterator, Limit=source.batch_size)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("TrimmedDataAccessException", "ExpiredIteratorException"):
+                raise
+            # DynamoDB Local: an iterator taken on an empty shard, or one older than 15 minutes,
+            # must be taken again from where the last handled record left off.
+            iterators[shard_id] = await asyncio.to_thread(self._iterator, streams, stream_arn, shard_id)
+            return False
         records = _as_lambda_json(answer.get("Records", []))
         if not records:
             iterators[shard_id] = answer.get("NextShardIterator")

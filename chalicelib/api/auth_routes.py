@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
+from chalicelib.api.openapi_operator import operator_openapi
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import Tokens
 from chalicelib.auth.tickets import issue_ticket
@@ -71,3 +72,9 @@ def ws_ticket() -> Any:
     runtime = services()
     ticket, expires_at = issue_ticket(operator.username, operator.admin, runtime.clock)
     return json_response({"ticket": ticket, "expires_at": expires_at, "ws_url": runtime.settings.ws_url})
+
+
+@auth_api.route("/api/openapi.json", methods=["GET"])
+@handles_errors
+def openapi() -> Any:
+    return json_response(operator_openapi())

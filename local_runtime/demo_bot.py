@@ -1,0 +1,241 @@
+"""The demo bot: a small reference bot that uses only Handover's public bot API and its
+webhooks, the way a real bot platform would (outside chalicelib/, development only).
+
+It also serves the lead simulator's back end (the page is local_runtime/simulator/):
+- `POST /demo-bot/leads/{lead_ref}/messages` `{text, name}`: the lead typed something. The bot
+  posts it to Handover; in state `bot` it answers, and the word "operator" makes it say so
+  and hand off.
+- `GET /demo-bot/leads/{lead_ref}?after=N`: what the lead sees (their messages, the bot's,
+  and the operators' replies that reached the bot through its webhook).
+- `POST /demo-bot/webhook`: Handover's webhook; the signature is checked with the
+  `standardwebhooks` package before anything is believed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+log = logging.getLogger("local_runtime")
+
+DEMO_BOT_NAME = "Demo bot"
+DEMO_SCRIPTS = {
+    "operator_transfer": ["An operator joined the chat, {{first_name}}. They will answer you here."],
+    "return": ["The bot is back, {{first_name}}. Write \"operator\" any time to talk to a person again."],
+}
+LEAD_REF = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_TRANSCRIPT = 500
+
+
+def bot_reply(text: str) -> str:
+    lowered = text.lower()
+    if re.search(r"\b(hi|hello|hey)\b", lowered):
+        return "Hello! I am the demo bot. Ask me anything, or write \"operator\" to talk to a person."
+    if "price" in lowered or "cost" in lowered:
+        return "Our plans start at 10 EUR a month. Write \"operator\" if you want a person to help you choose."
+    return f"I am only a demo bot, so I can't help with \u201c{text[:200]}\u201d. Write \"operator\" to talk to a person."
+
+
+class DemoBot:
+    def __init__(self, url: str, data_dir: Path) -> None:
+        self.url = url
+        self.state_path = data_dir / "demo-bot.json"
+        self.transcripts_path = data_dir / "demo-transcripts.json"
+        self.bot_id = ""
+        self.api_key = ""
+        self.webhook_secret = ""
+        self.session: aiohttp.ClientSession | None = None
+        try:
+            saved = json.loads(self.transcripts_path.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        self.transcripts: dict[str, list[dict[str, Any]]] = saved.get("transcripts", {})
+        self.states: dict[str, str] = saved.get("states", {})
+        self.seen_events: list[str] = saved.get("seen_events", [])
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/demo-bot/webhook", self.webhook),
+            web.get("/demo-bot/leads/{lead_ref}", self.transcript),
+            web.post("/demo-bot/leads/{lead_ref}/messages", self.lead_message),
+        ]
+
+    # -- registration (at start, with the app's own services: this is the runtime's setup,
+    #    the equivalent of an admin creating the bot in the admin UI) ----------------------
+
+    def ensure_registered(self) -> dict[str, Any]:
+        """The demo bot with a working API key, created once and kept in DynamoDB Local.
+        The key (stored hashed by Handover) is kept in the data directory so that it stays
+        the same across restarts; if it no longer matches, it is rotated."""
+        from chalicelib import runtime
+        from chalicelib.domain.credentials import key_matches, parse_api_key
+        from chalicelib.services.bots import check_bot_fields
+        from chalicelib.storage.models import BotModel
+
+        bots = runtime.services().bots
+        try:
+            saved = json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        bot = None
+        api_key = saved.get("api_key")
+        if saved.get("bot_id"):
+            try:
+                bot = bots.get(saved["bot_id"])
+            except Exception:
+                bot = None
+        if bot is None:
+            bot = next((b for b in bots.list() if b.name == DEMO_BOT_NAME), None)
+            if bot is None:
+                bot, secrets = bots.create({"name": DEMO_BOT_NAME})
+                api_key = secrets.api_key
+        key = parse_api_key(api_key or "")
+        if key is None or key.bot_id != bot.id or not key_matches(key, bot.api_key_hash):
+            api_key = bots.rotate_key(bot.id)[1].api_key
+        # The webhook URL follows the port of this run.
+        fields = check_bot_fields({"webhook_url": f"{self.url}/demo-bot/webhook", "enabled": True,
+                                   "scripts": DEMO_SCRIPTS}, creating=False, local=True)
+        bots.update(bot.id, fields)
+        self.bot_id = bot.id
+        self.api_key = str(api_key)
+        self.webhook_secret = BotModel.get(bot.id, consistent_read=True).webhook_secret
+        self.state_path.write_text(json.dumps({"bot_id": bot.id, "api_key": self.api_key}))
+        self.state_path.chmod(0o600)
+        return {"name": DEMO_BOT_NAME, "id": bot.id, "api_key": self.api_key, "webhook_secret": self.webhook_secret}
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    # -- the public bot API, as any bot calls it ----------------------------------------------
+
+    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        if self.session is None:
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
+        async with self.session.request(method, f"{self.url}/bot/v1{path}", json=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    # -- the lead simulator -----------------------------------------------------------------
+
+    def _add(self, lead_ref: str, entry: dict[str, Any]) -> None:
+        transcript = self.transcripts.setdefault(lead_ref, [])
+        transcript.append({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **entry})
+        del transcript[:-MAX_TRANSCRIPT]
+        self._save()
+
+    def _save(self) -> None:
+        tmp = self.transcripts_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"transcripts": self.transcripts, "states": self.states,
+                                   "seen_events": self.seen_events[-2000:]}))
+        tmp.replace(self.transcripts_path)
+
+    async def transcript(self, request: web.Request) -> web.Response:
+        lead_ref = request.match_info["lead_ref"]
+        if not LEAD_REF.match(lead_ref):
+            return web.json_response({"error": {"code": "invalid_lead_ref", "message": "bad lead ref"}}, status=400)
+        try:
+            after = max(0, int(request.query.get("after", "0")))
+        except ValueError:
+            after = 0
+        items = self.transcripts.get(lead_ref, [])
+        return web.json_response({"items": items[after:], "count": len(items), "state": self.states.get(lead_ref)})
+
+    async def lead_message(self, request: web.Request) -> web.Response:
+        lead_ref = request.match_info["lead_ref"]
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        text = body.get("text") if isinstance(body, dict) else None
+        name = (body.get("name") if isinstance(body, dict) else None) or "Simulated lead"
+        if not LEAD_REF.match(lead_ref) or not isinstance(text, str) or not text.strip() or len(text) > 4000 \
+                or not isinstance(name, str) or len(name) > 100:
+            return web.json_response({"error": {"code": "validation_failed",
+                                                 "message": "send {text, name} with a lead_ref of letters and digits"}},
+                                     status=422)
+        async with self._locks.setdefault(lead_ref, asyncio.Lock()):
+            return await self._lead_says(lead_ref, name.strip(), text.strip())
+
+    async def _lead_says(self, lead_ref: str, name: str, text: str) -> web.Response:
+        if lead_ref not in self.transcripts:
+            status, lead = await self._api("PUT", f"/leads/{lead_ref}", {
+                "name": name, "messenger": "web", "channel": "lead simulator",
+                "attributes": {"first_name": name.split()[0]}})
+            if status >= 300:
+                return web.json_response(lead, status=status)
+        self._add(lead_ref, {"from": "lead", "text": text})
+        status, posted = await self._api("POST", f"/leads/{lead_ref}/messages",
+                                         {"id": f"lead-{uuid.uuid4().hex}", "from": "lead", "text": text})
+        if status >= 300:
+            return web.json_response(posted, status=status)
+        state = (posted.get("dialog") or {}).get("state", "bot")
+        self.states[lead_ref] = state
+        if state == "bot":
+            if "operator" in text.lower():
+                await self._bot_says(lead_ref, "Sure, I am calling an operator. Please wait a moment.")
+                status, handed = await self._api("POST", f"/leads/{lead_ref}/handoff",
+                                                 {"reason": "the lead asked for an operator"})
+                self.states[lead_ref] = (handed.get("dialog") or {}).get("state", state) if status < 300 else state
+                self._add(lead_ref, {"from": "system", "text": "Waiting for an operator\u2026"})
+            else:
+                await self._bot_says(lead_ref, bot_reply(text))
+        self._save()
+        return web.json_response({"items": self.transcripts[lead_ref], "state": self.states.get(lead_ref)})
+
+    async def _bot_says(self, lead_ref: str, text: str) -> None:
+        self._add(lead_ref, {"from": "bot", "text": text})
+        await self._api("POST", f"/leads/{lead_ref}/messages", {"id": f"bot-{uuid.uuid4().hex}", "from": "bot", "text": text})
+
+    # -- the webhook ----------------------------------------------------------------------------
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        payload = await request.read()
+        try:
+            Webhook(self.webhook_secret).verify(payload, dict(request.headers))
+        except WebhookVerificationError:
+            log.warning("demo bot: a webhook call with a bad signature was refused")
+            return web.json_response({"error": {"code": "bad_signature", "message": "signature check failed"}},
+                                     status=401)
+        event = json.loads(payload)
+        if event.get("id") in self.seen_events:
+            return web.Response(status=204)  # at-least-once: a retry of what we already have
+        self.seen_events.append(event.get("id"))
+        self._apply(event)
+        self._save()
+        return web.Response(status=204)
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        data = event.get("data") or {}
+        lead_ref = (data.get("lead") or {}).get("lead_ref")
+        if not lead_ref:
+            return
+        state = (data.get("dialog") or {}).get("state")
+        if state:
+            self.states[lead_ref] = state
+        operator = data.get("operator")
+        operator_name = operator.get("username") if isinstance(operator, dict) else operator
+        kind = event.get("type")
+        if kind == "message.created":
+            message = data.get("message") or {}
+            self._add(lead_ref, {
+                "from": message.get("from"), "operator": message.get("operator"), "text": message.get("text"),
+                "attachments": [{"name": a.get("name"), "url": a.get("url")} for a in message.get("attachments") or []],
+            })
+        elif kind == "dialog.operator_joined":
+            self._add(lead_ref, {"from": "system", "text": f"{operator_name or 'An operator'} joined the chat"})
+        elif kind == "dialog.operator_left":
+            self._add(lead_ref, {"from": "system", "text": f"{operator_name or 'The operator'} left the chat"})
+        elif kind == "dialog.returned_to_bot":
+            self._add(lead_ref, {"from": "system", "text": "The bot is back"})

@@ -1,0 +1,110 @@
+"""The operator API's OpenAPI document matches the app's routes, its examples match its
+schemas, and real answers of the API validate against the documented schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+
+from app import app
+from chalicelib.api.openapi_operator import operator_openapi
+from tests.api.conftest import ADMIN, OPERATOR, PASSWORD
+
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def test_the_document_is_valid_openapi_3_1():
+    validate(operator_openapi())
+
+
+def test_every_api_route_is_documented_and_nothing_else():
+    routes = {(path, method.lower()) for path, entries in app.routes.items() if path.startswith("/api/")
+              for method in entries}
+    documented = {(path, method) for path, item in operator_openapi()["paths"].items()
+                  for method in item if method in METHODS}
+    assert routes == documented
+
+
+def _validator(schema):
+    doc = {**operator_openapi(), "$schema": "https://json-schema.org/draft/2020-12/schema"}
+    registry = Registry().with_resource("urn:operator-api", Resource.from_contents(doc))
+    schema = json.loads(re.sub(r'"#/components', '"urn:operator-api#/components', json.dumps(schema)))
+    return jsonschema.Draft202012Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker())
+
+
+def _examples(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "content" and isinstance(value, dict):
+                for media in value.values():
+                    if "schema" in media and "example" in media:
+                        yield f"{where}/content", media["schema"], media["example"]
+            if key == "example" and "type" in node:
+                yield where, node, value
+            yield from _examples(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _examples(item, f"{where}[{i}]")
+
+
+EXAMPLES = list(_examples(operator_openapi()))
+
+
+def test_there_are_examples_to_check():
+    assert len(EXAMPLES) >= 30
+
+
+@pytest.mark.parametrize("where,schema,example", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_examples_validate_against_their_schemas(where, schema, example):
+    _validator(schema).validate(example)
+
+
+def _documented_schema(path: str, method: str, status: int):
+    response = operator_openapi()["paths"][path][method]["responses"][str(status)]
+    return response["content"]["application/json"]["schema"]
+
+
+def test_real_answers_match_the_document(api, leads):
+    lead_id = leads.make(waiting=True, attributes={"sys_phone": "+1555", "age": 31}, tags=["vip"])
+    checks = []
+
+    def check(path, method, response, *, as_path=None):
+        assert response.status < 300, (path, response.body)
+        schema = _documented_schema(as_path or path, method, response.status)
+        _validator(schema).validate(response.body)
+        checks.append(path)
+
+    check("/api/auth/login", "post", api.post("/api/auth/login", {"username": OPERATOR, "password": PASSWORD},
+                                              as_=None))
+    check("/api/me", "get", api.get("/api/me"))
+    check("/api/ws-ticket", "post", api.post("/api/ws-ticket"))
+    check("/api/tabs/{tab}", "get", api.get("/api/tabs/waiting"))
+    check("/api/counts", "get", api.get("/api/counts"))
+    check("/api/dialogs/{lead_id}/start", "post", api.post(f"/api/dialogs/{lead_id}/start"))
+    check("/api/tabs/{tab}", "get", api.get("/api/tabs/mine"))
+    check("/api/dialogs/{lead_id}/messages", "post",
+          api.post(f"/api/dialogs/{lead_id}/messages", {"client_id": "c1", "text": "hi"}))
+    check("/api/dialogs/{lead_id}", "get", api.get(f"/api/dialogs/{lead_id}"))
+    check("/api/dialogs/{lead_id}/messages", "get", api.get(f"/api/dialogs/{lead_id}/messages?before=3"))
+    check("/api/dialogs/{lead_id}/lead", "patch", api.patch(f"/api/dialogs/{lead_id}/lead", {"email": "a@b.c"}))
+    check("/api/uploads", "post", api.post("/api/uploads", {"filename": "a.png", "content_type": "image/png",
+                                                             "size": 10}))
+    check("/api/bots", "get", api.get("/api/bots"))
+    check("/api/bots", "get", api.get("/api/bots", as_=ADMIN))
+    created = api.post("/api/admin/bots", {"name": "New"}, as_=ADMIN)
+    check("/api/admin/bots", "post", created)
+    bot_path = f"/api/admin/bots/{created.body['bot']['id']}"
+    check("/api/admin/bots/{bot_id}", "patch", api.patch(bot_path, {"enabled": False}, as_=ADMIN))
+    check("/api/admin/bots/{bot_id}/rotate-key", "post", api.post(bot_path + "/rotate-key", as_=ADMIN))
+    check("/api/dialogs/{lead_id}/resolve", "post", api.post(f"/api/dialogs/{lead_id}/resolve"))
+    assert len(checks) == 18
+
+
+def test_served_at_its_route(api):
+    response = api.get("/api/openapi.json", as_=None)
+    assert response.status == 200 and response.body["openapi"] == "3.1.0"
