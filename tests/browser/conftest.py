@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,17 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    WebSocket,
+    WebSocketRoute,
+    expect,
+    sync_playwright,
+)
 
 from local_runtime.testing import LocalRuntime, handover_runtime  # noqa: F401
 
@@ -118,12 +129,76 @@ def page(new_context: Callable[..., BrowserContext]) -> Page:
 
 # --- the contact center --------------------------------------------------------------------
 
+class LinkCutter:
+    """Cuts the page's websocket as a network drop would, and keeps it down until restored.
+
+    Every websocket of the page goes through Playwright to the real server; `cut()` closes
+    both sides and makes ticket requests fail, so the UI stays offline; `restore()` lets it
+    back (and fires the browser's `online` event, as a returning network does).
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.blocked = False
+        self.links: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        page.route_web_socket(re.compile(r"/ws(\?|$)"), self._connect)
+        page.route(re.compile(r"/api/ws-ticket$"), self._ticket)
+
+    def _connect(self, route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+        self.links.append((route, server))
+
+    def _ticket(self, route: Route) -> None:
+        if self.blocked:
+            route.abort("internetdisconnected")
+        else:
+            route.fallback()
+
+    def cut(self) -> None:
+        self.blocked = True
+        for page_side, server_side in self.links:
+            server_side.close(code=1001, reason="cut by the test")
+            page_side.close(code=1006, reason="cut by the test")
+        self.links.clear()
+
+    def restore(self) -> None:
+        self.blocked = False
+        self.page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+def wait_for(page: Page, predicate: Callable[[], bool], timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until `predicate()` holds; Playwright delivers page events only while it is
+    called, so this waits through the page rather than with time.sleep."""
+    waited = 0
+    while not predicate():
+        assert waited < timeout_ms, "the condition did not hold in time"
+        page.wait_for_timeout(50)
+        waited += 50
+
+
+def _frame(payload: str | bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 class Console:
     """One operator's contact-center page, with the steps every test repeats."""
 
-    def __init__(self, page: Page, runtime: LocalRuntime) -> None:
+    def __init__(self, page: Page, runtime: LocalRuntime, cutter: bool = False) -> None:
         self.page = page
         self.runtime = runtime
+        # What the page's websockets sent and received, as parsed JSON frames.
+        self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        page.on("websocket", self._watch)
+        self.link = LinkCutter(page) if cutter else None
+
+    def _watch(self, socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: self.sent.append(_frame(payload)))
+        socket.on("framereceived", lambda payload: self.received.append(_frame(payload)))
 
     def sign_in(self, username: str = "operator") -> Console:
         operator = self.runtime.operator(username)
@@ -184,9 +259,10 @@ def console(page: Page, runtime: LocalRuntime) -> Console:
 def open_console(new_context: Callable[..., BrowserContext], runtime: LocalRuntime):
     """A factory: a signed-in contact center in a new context (or a new page of `context`)."""
 
-    def make(username: str = "operator", context: BrowserContext | None = None, **options: Any) -> Console:
+    def make(username: str = "operator", context: BrowserContext | None = None, cutter: bool = False,
+             **options: Any) -> Console:
         page = (context or new_context(**options)).new_page()
-        return Console(page, runtime).sign_in(username)
+        return Console(page, runtime, cutter=cutter).sign_in(username)
 
     return make
 
