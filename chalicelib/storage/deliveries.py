@@ -100,6 +100,10 @@ class DeadLetterModel(Model):
     type = UnicodeAttribute()
     body = UnicodeAttribute()
     message_seq = NumberAttribute(null=True)
+    # Where it stood in its lead's queue (position, then its index among the change's
+    # events): replays of several dead letters keep this order.
+    position = UnicodeAttribute(default="")
+    index = NumberAttribute(default=0)
     attempts = NumberAttribute(default=0)
     # Why it was given up: attempts_exhausted | gone (HTTP 410) | webhook_disabled | no_webhook_url | bot_missing
     reason = UnicodeAttribute()

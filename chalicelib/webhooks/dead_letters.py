@@ -101,8 +101,9 @@ class DeadLetters:
         except LeadModel.DoesNotExist:
             seq = 0
         now = iso(self.clock.now())
-        # After everything the lead's queue holds now ('~' sorts after the digits).
-        position = f"{seq:012d}~{now}r{secrets.token_hex(4)}"
+        # After everything the lead's queue holds now ('~' sorts after the digits); letters
+        # replayed in one go keep their original order through the old position.
+        position = f"{seq:012d}~{now}r{letter.position}.{int(letter.index or 0):03d}.{secrets.token_hex(2)}"
         item = DeliveryModel(
             letter.lead_id, position, bot_id=letter.bot_id,
             events=[WebhookEvent(id=letter.id, type=letter.type, body=letter.body, message_seq=letter.message_seq)],
@@ -126,16 +127,22 @@ class DeadLetters:
         return letter
 
     def replay_all(self, *, bot_id: str | None = None, limit: int = MAX_PAGE) -> list[DeadLetterModel]:
-        """Replay up to `limit` dead letters, oldest first so each lead keeps its order."""
+        """Replay up to `limit` dead letters (the oldest), each lead's in their original order."""
         query = DeadLetterModel.by_time.query(
             "dead_letters", scan_index_forward=True,
             filter_condition=(DeadLetterModel.bot_id == bot_id) if bot_id else None,
             page_size=MAX_PAGE,
         )
-        replayed: list[DeadLetterModel] = []
+        chosen: list[DeadLetterModel] = []
         for letter in query:
-            if len(replayed) >= limit:
+            if len(chosen) >= limit:
                 break
+            chosen.append(letter)
+        # Each lead's letters go back in the order its queue had them (letters that died in
+        # the same millisecond, as when a disabled webhook empties a queue, included).
+        chosen.sort(key=lambda letter: (letter.lead_id, letter.position, int(letter.index or 0)))
+        replayed: list[DeadLetterModel] = []
+        for letter in chosen:
             try:
                 replayed.append(self.replay(letter.id))
             except NotFound:

@@ -290,6 +290,8 @@ class WebhookDelivery:
             type=event.type,
             body=event.body,
             message_seq=event.message_seq,
+            position=item.position,
+            index=int(item.done),
             attempts=int(item.attempts) + (1 if attempted else 0),
             reason=reason,
             last_status=status,

@@ -1,0 +1,141 @@
+"""Where a webhook may go: https to public addresses in AWS (checked after DNS, connected
+to the checked address), http to loopback only in the local runtime; answers read up to a
+limit; Retry-After parsed."""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+
+import pytest
+
+from chalicelib.webhooks.transport import (
+    CALL_TIMEOUT_SECONDS,
+    MAX_RESPONSE_BYTES,
+    SafeTransport,
+    UnsafeUrl,
+    address_allowed,
+    checked_target,
+    retry_after_seconds,
+)
+from tests.webhooks.conftest import Receiver, free_port
+
+
+@pytest.mark.parametrize("address", [
+    "169.254.169.254", "127.0.0.1", "10.0.0.5", "172.16.3.4", "192.168.1.1", "100.64.0.1", "0.0.0.0",
+    "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1", "240.0.0.1",
+])
+def test_internal_addresses_are_refused_in_aws(address):
+    assert not address_allowed(address, local=False)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::6810:84e5", "8.8.8.8"])
+def test_public_addresses_are_allowed(address):
+    assert address_allowed(address, local=False)
+
+
+def fixed(*addresses):
+    return lambda host, port: list(addresses)
+
+
+def test_the_check_runs_on_what_the_name_resolves_to():
+    assert checked_target("https://bot.example/hook", local=False, resolver=fixed("93.184.215.14")) == (
+        "https", "bot.example", 443, "93.184.215.14")
+    with pytest.raises(UnsafeUrl, match="169.254.169.254"):
+        checked_target("https://metadata.example/", local=False, resolver=fixed("169.254.169.254"))
+    with pytest.raises(UnsafeUrl, match="non-public"):  # one bad answer among good ones
+        checked_target("https://bot.example/", local=False, resolver=fixed("93.184.215.14", "10.1.2.3"))
+    with pytest.raises(UnsafeUrl, match="https"):
+        checked_target("http://bot.example/", local=False, resolver=fixed("93.184.215.14"))
+    with pytest.raises(UnsafeUrl, match="https"):
+        checked_target("http://bot.example/", local=True, resolver=fixed("93.184.215.14"))
+    with pytest.raises(UnsafeUrl):
+        checked_target("https://user:pw@bot.example/", local=False, resolver=fixed("93.184.215.14"))
+    with pytest.raises(UnsafeUrl):
+        checked_target("ftp://bot.example/", local=False, resolver=fixed("93.184.215.14"))
+    assert checked_target("http://localhost:8080/h", local=True, resolver=fixed("127.0.0.1"))[3] == "127.0.0.1"
+    with pytest.raises(UnsafeUrl):
+        checked_target("http://localhost:8080/h", local=False, resolver=fixed("127.0.0.1"))
+
+
+def test_aws_mode_refuses_loopback_without_calling():
+    receiver = Receiver(secret="whsec_" + "A" * 32)
+    receiver.start()
+    try:
+        answer = SafeTransport(local=False).post(receiver.url, b"{}", {})
+        assert answer.status is None and answer.error.startswith("unsafe_url")
+        assert receiver.calls == []
+    finally:
+        receiver.stop()
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_host_name_kept():
+    receiver = Receiver(secret="whsec_" + "A" * 32)
+    receiver.start()
+    try:
+        # A name that the real DNS does not know: only the checked answer can be used.
+        transport = SafeTransport(local=True, resolver=fixed("127.0.0.1"))
+        answer = transport.post(f"http://bot.invalid:{receiver.port}/hooks?x=1", b"{}", {"webhook-id": "evt_1"})
+        assert answer.status == 204
+        assert receiver.calls[0].headers["host"] == f"bot.invalid:{receiver.port}"
+    finally:
+        receiver.stop()
+
+
+def test_only_a_bounded_part_of_the_answer_is_read():
+    receiver = Receiver(secret="whsec_" + "A" * 32)
+
+    receiver.start()
+    try:
+        import http.server
+
+        class Big(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return None
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                self.send_response(500)
+                self.send_header("Retry-After", "30")
+                self.end_headers()
+                self.wfile.write(b"x" * (1024 * 1024))
+
+        receiver.server.RequestHandlerClass = Big
+        answer = SafeTransport(local=True).post(receiver.url, b"{}", {})
+        assert answer.status == 500 and len(answer.body) == MAX_RESPONSE_BYTES
+        assert answer.retry_after == 30
+    finally:
+        receiver.stop()
+
+
+def test_refused_and_timeout():
+    answer = SafeTransport(local=True).post(f"http://127.0.0.1:{free_port()}/", b"{}", {})
+    assert answer.status is None and "connection failed" in answer.error
+    receiver = Receiver(secret="whsec_" + "A" * 32, plan=[("sleep", 1.0)])
+    receiver.start()
+    try:
+        started = time.monotonic()
+        answer = SafeTransport(local=True, timeout=0.3).post(receiver.url, b"{}", {})
+        assert answer.status is None and answer.error.startswith("timeout")
+        assert time.monotonic() - started < 1.0
+    finally:
+        receiver.stop()
+    assert CALL_TIMEOUT_SECONDS == 10.0
+
+
+def test_redirects_are_not_followed():
+    receiver = Receiver(secret="whsec_" + "A" * 32, plan=[("status", 307, {"Location": "http://169.254.169.254/"})])
+    receiver.start()
+    try:
+        answer = SafeTransport(local=True).post(receiver.url, b"{}", {})
+        assert answer.status == 307 and not answer.ok
+        assert len(receiver.calls) == 1
+    finally:
+        receiver.stop()
+
+
+def test_retry_after_forms():
+    now = time.time()
+    assert retry_after_seconds("120", now) == 120
+    assert 3590 <= retry_after_seconds(formatdate(now + 3600, usegmt=True), now) <= 3600
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
