@@ -11,7 +11,8 @@ PYTEST_WORKERS ?= auto
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	# chalice (which `chalice package` and the CDK construct run) needs pip < 26.3.
+	$(PY) -m pip install --quiet 'pip==26.2.1'
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
