@@ -96,6 +96,9 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
         seed_bucket(backends.moto_endpoint, [url, f"http://localhost:{port}"])
         env["HANDOVER_COGNITO_USER_POOL_ID"] = cognito.user_pool_id
         env["HANDOVER_COGNITO_CLIENT_ID"] = cognito.client_id
+        # moto signs tokens with AWS's issuer URL but serves the keys itself; the issuer
+        # (HANDOVER_COGNITO_ISSUER) is left to its AWS default on purpose.
+        env["HANDOVER_COGNITO_JWKS_URL"] = f"{backends.moto_endpoint}/{cognito.user_pool_id}/.well-known/jwks.json"
         os.environ.update(env)
 
         from chalicelib import runtime as app_runtime
