@@ -65,9 +65,10 @@ FUNCTIONS: dict[str, Access] = {
     # $disconnect: forgets the connection.
     "WebsocketDisconnect": _access(write="connections", timeout_seconds=10),
     # The delivery function: the deliveries stream; webhooks to bots; delivery state of messages.
+    # It writes `bots` too: a 410 Gone disables the bot's webhook (webhook_disabled_at).
     "DeliverWebhooks": _access(
-        read="bots leads",
-        write="deliveries dead_letters messages connections",
+        read="leads",
+        write="bots deliveries dead_letters messages connections",
         attachments=True,
         manage_connections=True,
         streams=frozenset({"deliveries"}),
@@ -75,8 +76,8 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # Per minute: retries that are due, and deliveries whose function died mid-attempt.
     "RetryWebhooks": _access(
-        read="bots leads",
-        write="deliveries dead_letters messages connections",
+        read="leads",
+        write="bots deliveries dead_letters messages connections",
         attachments=True,
         manage_connections=True,
         timeout_seconds=55,
