@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
             app.websocket_api._endpoint = url
 
         invoker = Invoker(app)
-        websockets = WebsocketApi(invoker, options.ws_idle_seconds)
+        websockets = WebsocketApi(invoker, options.ws_idle_seconds, test_hooks=options.test_hooks)
         rest = RestGateway(invoker, options.static_dir, {"api_url": url, "ws_url": ws_url, "environment": "local"})
         web_app = web.Application(client_max_size=MAX_REST_BODY)
         web_app.add_routes(websockets.routes())
@@ -146,6 +147,11 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
             running.stoppers.append(demo_bot.close)
             await seed_demo(url, credentials["api_key"], options.data_dir, backends.moto_endpoint)
         write_credentials(options.data_dir, url, ws_url, bots)
+        # For scripts and tests that look behind the gateway (nothing secret).
+        (options.data_dir / "runtime.json").write_text(json.dumps({
+            "url": url, "ws_url": ws_url, "pid": os.getpid(),
+            "dynamodb_endpoint": backends.dynamodb_endpoint, "moto_endpoint": backends.moto_endpoint,
+            "region": REGION, "table_prefix": TABLE_PREFIX}, indent=2) + "\n")
         return running
     except BaseException:
         backends.stop()
@@ -180,6 +186,7 @@ def write_credentials(data_dir: Path, url: str, ws_url: str, bots: list[dict[str
 
 async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> None:
     setup_logging()
+    began = time.monotonic()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -187,8 +194,8 @@ async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> None:
     running = await start(options, app_spec)
     try:
         credentials = options.data_dir / "local-credentials.json"
-        print(f"{READY_PREFIX}{running.url}  (UI at /, lead simulator at /demo/; "
-              f"logins in {credentials}; Ctrl+C stops)", flush=True)
+        print(f"{READY_PREFIX}{running.url}  (UI at /, lead simulator at /demo/; logins in {credentials}; "
+              f"started in {time.monotonic() - began:.1f} s; Ctrl+C stops)", flush=True)
         await stopping.wait()
         print("stopping…", flush=True)
     finally:

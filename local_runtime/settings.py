@@ -26,6 +26,8 @@ class RuntimeOptions:
     schedule_seconds: float | None
     ws_idle_seconds: float
     static_dir: Path
+    # /_local/... hooks for integration tests (HANDOVER_TEST_HOOKS=1); never on by default.
+    test_hooks: bool = False
 
     @property
     def host(self) -> str:
@@ -56,6 +58,7 @@ def parse_options(argv: list[str] | None = None, env: dict[str, str] | None = No
         schedule_seconds=float(schedule) if schedule else None,
         ws_idle_seconds=float(env.get("HANDOVER_WS_IDLE_SECONDS") or DEFAULT_WS_IDLE_SECONDS),
         static_dir=Path(env.get("HANDOVER_STATIC_DIR") or repo / "static_site"),
+        test_hooks=_flag(env.get("HANDOVER_TEST_HOOKS"), False),
     )
 
 

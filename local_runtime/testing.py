@@ -70,6 +70,11 @@ class LocalRuntime:
         except OSError:
             return ""
 
+    @property
+    def backends(self) -> dict[str, Any]:
+        """runtime.json: dynamodb_endpoint, moto_endpoint, region, table_prefix, pid."""
+        return json.loads((self.data_dir / "runtime.json").read_text())
+
     def operator(self, username: str = "operator") -> dict[str, Any]:
         """{"username", "password", "admin"} of a seeded operator."""
         return next(o for o in self.credentials["operators"] if o["username"] == username)
@@ -84,7 +89,7 @@ class LocalRuntime:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDOVER_", "AWS_"))}
-        env.update({"HANDOVER_APP": self.app, "PYTHONUNBUFFERED": "1"})
+        env.update({"HANDOVER_APP": self.app, "HANDOVER_TEST_HOOKS": "1", "PYTHONUNBUFFERED": "1"})
         env.update(self.env)
         args = [sys.executable, "-m", "local_runtime", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if not self.demo:

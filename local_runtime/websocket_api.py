@@ -20,6 +20,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -44,7 +45,10 @@ class Connection:
     user_agent: str
     domain_name: str
     last_active: float = field(default_factory=time.monotonic)
+    transport: Any = None
     closing: bool = False
+    # Dropped without a $disconnect event (a test hook: AWS documents $disconnect as best effort).
+    vanished: bool = False
     close_code: int = GOING_AWAY
     close_reason: str = ""
 
@@ -57,9 +61,10 @@ def _iso(epoch: float) -> str:
 
 
 class WebsocketApi:
-    def __init__(self, invoker: Invoker, idle_seconds: float) -> None:
+    def __init__(self, invoker: Invoker, idle_seconds: float, test_hooks: bool = False) -> None:
         self.invoker = invoker
         self.idle_seconds = idle_seconds
+        self.test_hooks = test_hooks
         self.connections: dict[str, Connection] = {}
         self._handlers = {route: config.name for route, config in invoker.app.websocket_handlers.items()}
 
@@ -69,7 +74,10 @@ class WebsocketApi:
             web.post("/@connections/{connection_id}", self.post_to_connection),
             web.get("/@connections/{connection_id}", self.get_connection),
             web.delete("/@connections/{connection_id}", self.delete_connection),
-        ]
+        ] + ([
+            web.get("/_local/connections", self.list_connections),
+            web.post("/_local/connections/{connection_id}/vanish", self.vanish),
+        ] if self.test_hooks else [])
 
     # -- the websocket itself -------------------------------------------------------------
 
@@ -102,7 +110,7 @@ class WebsocketApi:
                                    autoping=True, heartbeat=None)
         await ws.prepare(request)
         connection = Connection(connection_id, ws, connected_at, source_ip,
-                                request.headers.get("User-Agent", ""), domain_name)
+                                request.headers.get("User-Agent", ""), domain_name, transport=request.transport)
         self.connections[connection_id] = connection
         watchdog = asyncio.create_task(self._watch(connection))
         status_code, reason = 1005, "Client-side close frame status not set"
@@ -123,7 +131,8 @@ class WebsocketApi:
         finally:
             watchdog.cancel()
             self.connections.pop(connection_id, None)
-            await self._disconnect(connection, status_code, reason)
+            if not connection.vanished:
+                await self._disconnect(connection, status_code, reason)
         return ws
 
     async def _message(self, connection: Connection, data: str | bytes) -> None:
@@ -202,6 +211,23 @@ class WebsocketApi:
     async def close_all(self) -> None:
         for connection in list(self.connections.values()):
             await self._close(connection, GOING_AWAY, "Going away")
+
+    # -- test hooks (HANDOVER_TEST_HOOKS=1 only) -------------------------------------------------
+
+    async def list_connections(self, request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"connection_id": c.id, "connected_at": c.connected_at}
+                                            for c in self.connections.values()]})
+
+    async def vanish(self, request: web.Request) -> web.Response:
+        """Cut a connection's TCP stream and skip its $disconnect, as when API Gateway's
+        best-effort $disconnect never reaches the app: the app must cope through GoneException."""
+        connection = self.connections.get(request.match_info["connection_id"])
+        if connection is None:
+            return self._error(410, "GoneException", None)
+        connection.vanished = True
+        if connection.transport is not None:
+            connection.transport.close()
+        return web.Response(status=204)
 
     # -- the management API ---------------------------------------------------------------
 

@@ -1,0 +1,222 @@
+"""The whole contact center on the local runtime (the real app.py): demo data, the lead
+simulator loop through the demo bot, GoneException handling, schedules, restarts and a
+clean stop with no java left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from websockets.asyncio.client import connect
+
+from local_runtime.testing import running_runtime
+from tests.integration.helpers import eventually, run
+
+TIMEOUT = 10
+
+
+def sign_in(runtime, username: str = "operator") -> dict[str, str]:
+    operator = runtime.operator(username)
+    response = requests.post(f"{runtime.url}/api/auth/login", timeout=TIMEOUT,
+                             json={"username": operator["username"], "password": operator["password"]})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def bot_headers(runtime) -> dict[str, str]:
+    return {"Authorization": f"Bearer {runtime.bot['api_key']}"}
+
+
+def lead_of(runtime, lead_ref: str) -> dict:
+    response = requests.get(f"{runtime.url}/bot/v1/leads/{lead_ref}", headers=bot_headers(runtime), timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.json()
+
+
+def dynamodb(runtime):
+    backends = runtime.backends
+    return boto3.session.Session().client("dynamodb", endpoint_url=backends["dynamodb_endpoint"],
+                                          region_name=backends["region"], aws_access_key_id="local",
+                                          aws_secret_access_key="local")
+
+
+def test_credentials_file_has_exactly_the_documented_shape(handover_runtime):
+    body = json.loads((handover_runtime.data_dir / "local-credentials.json").read_text())
+    assert set(body) == {"url", "ws_url", "operators", "bots"}
+    assert body["url"] == handover_runtime.url and body["ws_url"] == handover_runtime.ws_url
+    assert {o["username"]: o["admin"] for o in body["operators"]} == {"admin": True, "operator": False,
+                                                                       "operator2": False}
+    assert all(set(o) == {"username", "password", "admin"} for o in body["operators"])
+    assert [set(b) for b in body["bots"]] == [{"name", "api_key", "webhook_secret"}]
+    # Every seeded login works, and the admin is an admin.
+    for operator in body["operators"]:
+        me = requests.get(f"{handover_runtime.url}/api/me", headers=sign_in(handover_runtime, operator["username"]),
+                          timeout=TIMEOUT).json()
+        assert me == {"username": operator["username"], "admin": operator["admin"]}
+
+
+def test_demo_leads_cover_all_three_states_with_attachments(handover_runtime):
+    states = {ref: lead_of(handover_runtime, ref)["dialog"] for ref in ("demo-anna", "demo-boris", "demo-chen")}
+    assert states["demo-anna"]["state"] == "bot"
+    assert states["demo-boris"]["state"] == "waiting"
+    assert states["demo-chen"] == {"state": "operator", "operators": ["operator"]}
+
+    headers = sign_in(handover_runtime)
+    files = {}
+    for ref in ("demo-boris", "demo-chen"):
+        lead_id = lead_of(handover_runtime, ref)["id"]
+        dialog = requests.get(f"{handover_runtime.url}/api/dialogs/{lead_id}", headers=headers, timeout=TIMEOUT).json()
+        for message in dialog["messages"]["items"]:
+            for attachment in message["attachments"]:
+                files[attachment["name"]] = attachment
+    assert files["damaged-box.png"]["preview"] is True          # a PNG under 2 MB (R12)
+    assert files["warehouse-scan.png"]["preview"] is False      # a PNG over 2 MB
+    assert files["warehouse-scan.png"]["size"] > 2 * 1024 * 1024
+    assert files["invoice-1042.pdf"]["preview"] is False
+    # The presigned download link serves the real bytes from moto's S3.
+    pdf = requests.get(files["invoice-1042.pdf"]["url"], timeout=TIMEOUT)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_the_lead_simulator_loop_through_the_demo_bot(handover_runtime):
+    rt = handover_runtime
+    ref = f"sim-{uuid.uuid4().hex[:8]}"
+
+    def lead_says(text: str) -> dict:
+        response = requests.post(f"{rt.url}/demo-bot/leads/{ref}/messages", json={"text": text, "name": "Sim Lead"},
+                                 timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    first = lead_says("hello there")
+    assert [i["from"] for i in first["items"]] == ["lead", "bot"] and first["state"] == "bot"
+    handed = lead_says("I want an operator")
+    assert handed["state"] == "waiting"
+    assert lead_of(rt, ref)["dialog"]["state"] == "waiting"
+
+    # An operator takes the dialog and answers in the contact center...
+    headers = sign_in(rt, "operator2")
+    lead_id = lead_of(rt, ref)["id"]
+    requests.post(f"{rt.url}/api/dialogs/{lead_id}/start", headers=headers, timeout=TIMEOUT).raise_for_status()
+    requests.post(f"{rt.url}/api/dialogs/{lead_id}/messages", headers=headers, timeout=TIMEOUT,
+                  json={"client_id": "c1", "text": "Hi, I am a person."}).raise_for_status()
+
+    # ...and the reply reaches the lead through the demo bot's (signature-checked) webhook.
+    def transcript() -> list[dict]:
+        return requests.get(f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]
+
+    items = eventually(lambda: (got := transcript()) and any(i["from"] == "operator" for i in got) and got, timeout=30)
+    reply = next(i for i in items if i["from"] == "operator")
+    assert reply == {**reply, "text": "Hi, I am a person.", "operator": "operator2"}
+    assert "bad signature" not in rt.log_text()
+
+
+def test_a_connection_gone_without_disconnect_is_dropped_when_the_app_hits_gone_exception(handover_runtime):
+    rt = handover_runtime
+    headers = sign_in(rt, "operator2")
+    table = f"{rt.backends['table_prefix']}connections"
+
+    def open_ids() -> set[str]:
+        return {c["connection_id"] for c in requests.get(f"{rt.url}/_local/connections", timeout=TIMEOUT).json()["items"]}
+
+    def record(connection_id: str) -> dict | None:
+        return dynamodb(rt).get_item(TableName=table, Key={"connection_id": {"S": connection_id}},
+                                     ConsistentRead=True).get("Item")
+
+    async def connect_and_vanish() -> str:
+        before = open_ids()
+        ticket = requests.post(f"{rt.url}/api/ws-ticket", headers=headers, timeout=TIMEOUT).json()
+        ws = await connect(f"{ticket['ws_url']}?ticket={ticket['ticket']}", open_timeout=TIMEOUT)
+        connection_id = (open_ids() - before).pop()
+        requests.post(f"{rt.url}/_local/connections/{connection_id}/vanish", timeout=TIMEOUT).raise_for_status()
+        await asyncio.sleep(0.2)
+        await ws.close()
+        return connection_id
+
+    connection_id = run(connect_and_vanish())
+    assert record(connection_id) is not None, "no $disconnect ran, so the app still has the record"
+    # A handoff is pushed to every operator's connection: the app meets GoneException.
+    ref = f"gone-{uuid.uuid4().hex[:8]}"
+    requests.put(f"{rt.url}/bot/v1/leads/{ref}", json={"name": "Gone test"}, headers=bot_headers(rt),
+                 timeout=TIMEOUT).raise_for_status()
+    requests.post(f"{rt.url}/bot/v1/leads/{ref}/handoff", json={"reason": "test"}, headers=bot_headers(rt),
+                  timeout=TIMEOUT).raise_for_status()
+    eventually(lambda: record(connection_id) is None, timeout=15)
+    assert re.search(rf"MGMT +POST @connections/{re.escape(connection_id)} 410", rt.log_text())
+
+
+def test_scheduled_functions_run_on_the_overridden_rate(handover_runtime):
+    # The fixture sets HANDOVER_SCHEDULE_SECONDS=2 (instead of one minute).
+    def runs() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name in re.findall(r"SCHEDULE (\S+) ok", handover_runtime.log_text()):
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    from chalice.app import ScheduledEventConfig
+
+    from app import app
+
+    scheduled = {source.name for source in app.event_sources if isinstance(source, ScheduledEventConfig)}
+    assert scheduled, "app.py declares no @app.schedule function"
+    before = runs()
+
+    def every_function_ran_twice_more() -> bool:
+        now = runs()
+        return all(now.get(name, 0) >= before.get(name, 0) + 2 for name in scheduled)
+
+    eventually(every_function_ran_twice_more, timeout=20)
+
+
+def _java_pids(data_dir: Path) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", f"DynamoDBLocal.jar.*{data_dir}"], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def test_data_survives_a_restart_and_stop_leaves_no_java(tmp_path):
+    data_dir = tmp_path / "data"
+    with running_runtime(data_dir) as rt:
+        key = rt.bot["api_key"]
+        ref = f"keep-{uuid.uuid4().hex[:8]}"
+        requests.put(f"{rt.url}/bot/v1/leads/{ref}", json={"name": "Persistent"}, headers=bot_headers(rt),
+                     timeout=TIMEOUT).raise_for_status()
+        requests.post(f"{rt.url}/bot/v1/leads/{ref}/messages", headers=bot_headers(rt), timeout=TIMEOUT,
+                      json={"id": "m1", "from": "lead", "text": "remember me"}).raise_for_status()
+        assert _java_pids(data_dir)
+
+        rt.restart()
+        assert rt.bot["api_key"] == key, "the demo bot keeps its key across restarts"
+        lead = lead_of(rt, ref)
+        assert lead["name"] == "Persistent"
+        # Cognito is new, but operators are their usernames: Chen's dialog is still operator's.
+        mine = requests.get(f"{rt.url}/api/tabs/mine", headers=sign_in(rt), timeout=TIMEOUT).json()
+        assert lead_of(rt, "demo-chen")["id"] in {d["lead_id"] for d in mine["items"]}
+        # A repeated bot message id is still recognised: the message itself survived.
+        again = requests.post(f"{rt.url}/bot/v1/leads/{ref}/messages", headers=bot_headers(rt), timeout=TIMEOUT,
+                              json={"id": "m1", "from": "lead", "text": "remember me"})
+        assert again.status_code == 200
+        # Demo data is not seeded twice.
+        assert rt.log_text().count("demo data: 5 leads seeded") == 1
+        code = rt.stop()
+    assert code == 0
+    assert _java_pids(data_dir) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="needs Linux")
+def test_a_killed_runtime_takes_dynamodb_local_with_it(tmp_path):
+    data_dir = tmp_path / "data"
+    with running_runtime(data_dir, demo=False) as rt:
+        java = _java_pids(data_dir)
+        assert java
+        rt.process.send_signal(signal.SIGKILL)
+        rt.process.wait(10)
+        eventually(lambda: _java_pids(data_dir) == [], timeout=10)
