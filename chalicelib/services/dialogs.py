@@ -158,7 +158,9 @@ class DialogService:
         if not actions:
             return
         write = DialogWrite(self.store)
-        write.update(lead, actions, condition=LeadModel.id.exists())
+        # Conditioned on what was read: the Mine-tab copies are written from this read, so a
+        # message or a transition in between must make the caller read again (WriteConflict).
+        write.update(lead, actions, condition=_unchanged_since_read(lead))
         put_summary_copies(write, lead, lead.operators or ())
         self._finish(
             write,
@@ -266,11 +268,14 @@ class DialogService:
 
     def edit_lead(self, lead_id: str, operator: str, changes: LeadChanges) -> LeadModel:
         """The operator edits the lead (R3)."""
-        lead = self.store.get_lead(lead_id)
-        if lead is None:
-            raise NotFound("lead_not_found", "no such dialog")
-        self._update_lead_fields(lead, changes, iso(self.clock.now()), actor=operator)
-        return lead
+        def attempt() -> LeadModel:
+            lead = self.store.get_lead(lead_id)
+            if lead is None:
+                raise NotFound("lead_not_found", "no such dialog")
+            self._update_lead_fields(lead, changes, iso(self.clock.now()), actor=operator)
+            return lead
+
+        return self._retrying(attempt)
 
     def send_operator_message(
         self, lead_id: str, operator: str, client_id: str, text: str | None, upload_ids: tuple[str, ...]
@@ -315,18 +320,22 @@ class DialogService:
         return self._retrying(attempt)
 
     def mark_read(self, lead_id: str, operator: str) -> LeadModel:
-        lead = self.store.get_lead(lead_id)
-        if lead is None:
-            raise NotFound("lead_not_found", "no such dialog")
-        if int(lead.unread or 0) == 0:
+        def attempt() -> LeadModel:
+            lead = self.store.get_lead(lead_id)
+            if lead is None:
+                raise NotFound("lead_not_found", "no such dialog")
+            if int(lead.unread or 0) == 0:
+                return lead
+            condition = _unchanged_since_read(lead)
+            lead.unread = 0
+            write = DialogWrite(self.store)
+            write.update(lead, [LeadModel.unread.set(0)], condition=condition)
+            put_summary_copies(write, lead, lead.operators or [])
+            self._finish(write, Change(lead=lead, before_state=lead.dialog_state,
+                                       before_operators=tuple(lead.operators or ()), actor=operator))
             return lead
-        lead.unread = 0
-        write = DialogWrite(self.store)
-        write.update(lead, [LeadModel.unread.set(0)], condition=LeadModel.id.exists())
-        put_summary_copies(write, lead, lead.operators or [])
-        self._finish(write, Change(lead=lead, before_state=lead.dialog_state,
-                                   before_operators=tuple(lead.operators or ()), actor=operator))
-        return lead
+
+        return self._retrying(attempt)
 
     # --- the write itself ---------------------------------------------------------------
     def _append(
@@ -464,6 +473,15 @@ class DialogService:
                              event=event.name, operator=operator or None, created_at=now)
             )
         return messages
+
+
+def _unchanged_since_read(lead: LeadModel) -> Any:
+    """No message, transition or mark-read since `lead` was read."""
+    return (
+        (LeadModel.seq == int(lead.seq))
+        & (LeadModel.dialog_version == int(lead.dialog_version))
+        & (LeadModel.unread == int(lead.unread or 0))
+    )
 
 
 def _load_bot(bot_id: str) -> BotModel | None:
