@@ -37,7 +37,8 @@ export class Console {
       leadPage: false,
       notice: null,
     };
-    this.sounds = new Sounds(() => this.emit());
+    // A new state object, so that the views see the sound toggle change.
+    this.sounds = new Sounds(() => this.set({}));
     this.live = new Live(api, {
       onEvent: (event) => this.onEvent(event),
       onStatus: (status) => this.set({ connection: status }),

@@ -46,6 +46,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # The CSP test serves index.html through Playwright (to add the header); such a document
+    # has no IP address space, and Chromium's Local Network Access checks would then refuse
+    # its websocket to 127.0.0.1. Everything here is local, so the check protects nothing.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
