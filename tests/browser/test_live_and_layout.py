@@ -128,3 +128,6 @@ def test_the_ui_runs_under_a_strict_content_security_policy(new_context, runtime
     page.get_by_test_id("sound-enable").click()  # off
     page.get_by_test_id("sound-enable").click()  # on
     assert page.evaluate("window.__csp") == []
+    # And the policy was in force: an inline style is refused (and reported).
+    page.evaluate("() => { const s = document.createElement('style'); s.textContent = 'p{}'; document.head.append(s); }")
+    page.wait_for_function("() => window.__csp.some(v => v.startsWith('style-src'))")

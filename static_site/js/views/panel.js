@@ -51,7 +51,7 @@ function Header({ dialog, me, state, controller }) {
             onClick=${() => controller.resolve()}><span aria-hidden="true">✓</span><span class="label">${t('btn.resolve')}</span></button>`}
         ${!state.infoVisible && html`
           <button type="button" class="info-toggle" title=${t('btn.info')} aria-label=${t('btn.info')}
-            onClick=${() => controller.showInfo(true)}><span aria-hidden="true">ⓘ</span></button>`}
+            onClick=${() => controller.showInfo(true)}><span aria-hidden="true" class="info-glyph">i</span></button>`}
         <button type="button" data-testid="btn-hide-panel" title=${t('btn.hide_panel')} aria-label=${t('btn.hide_panel')}
           onClick=${() => controller.hidePanel()}><span aria-hidden="true">✕</span><span class="label">${t('btn.hide_panel')}</span></button>
       </div>
