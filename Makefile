@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean local-deps integration
+.PHONY: install test lint unit run clean local-deps integration browser-deps browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,17 @@ integration: install local-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: install lint local-deps
+# Chromium for the browser tests: Debian's package (Playwright drives it by path, because
+# `playwright install` downloads from a CDN). As root, or through sudo.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@test -x $(CHROMIUM) || { S=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium; }
+
+browser: install local-deps browser-deps
+	$(PY) -m pytest -q tests/browser
+
+test: install lint local-deps browser-deps
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 unit: install
