@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean local-deps integration browser-deps browser
+.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap browser-deps browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,30 @@ test: install lint local-deps browser-deps
 
 unit: install
 	$(PY) -m pytest -q tests/unit
+
+# --- AWS (infra/, docs/runbook.md): make synth|deploy|destroy STAGE=dev|prod|<name> -----------
+STAGE ?= dev
+# The region to deploy to: $$AWS_REGION / $$AWS_DEFAULT_REGION, else us-east-1.
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+# The CDK CLI (npm), pinned; the CDK library is pinned in requirements-dev.txt.
+CDK ?= npx --yes aws-cdk@2.1148.1
+CDK_APP := --app "$(abspath $(PY)) infra/app.py" --output cdk.out -c stage=$(STAGE) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL))
+
+# Offline: no AWS credentials needed. Writes cdk.out/handover-$(STAGE).template.json.
+synth: install
+	AWS_DEFAULT_REGION=$(REGION) STAGE=$(STAGE) $(PY) infra/app.py
+	@echo "cdk.out/handover-$(STAGE).template.json"
+
+# Once per account and region.
+bootstrap: install
+	AWS_DEFAULT_REGION=$(REGION) $(CDK) bootstrap $(CDK_APP)
+
+deploy: install
+	AWS_DEFAULT_REGION=$(REGION) $(CDK) deploy handover-$(STAGE) $(CDK_APP) --require-approval broadening
+
+# Deletes the stack; tables, the attachments bucket and the user pool stay (RETAIN).
+destroy: install
+	AWS_DEFAULT_REGION=$(REGION) $(CDK) destroy handover-$(STAGE) $(CDK_APP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -117,7 +117,6 @@ class OperatorSite(Construct):
             ),
             additional_behaviors={path: api_behavior for path in API_PATHS},
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
         )
 

@@ -43,6 +43,7 @@ class HandoverStack(Stack):
             "HANDOVER_ENVIRONMENT": "aws",
             "HANDOVER_STAGE": stage.name,
             "HANDOVER_TABLE_PREFIX": stage.table_prefix,
+            "HANDOVER_TAB_SHARDS": str(stage.tab_shards),
             "HANDOVER_ATTACHMENTS_BUCKET": bucket_name,
             "HANDOVER_S3_PUBLIC_ENDPOINT": s3_public_endpoint(),
             "HANDOVER_COGNITO_USER_POOL_ID": self.operators.user_pool.user_pool_id,

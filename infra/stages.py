@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,9}$")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class Stage:
     function_error_threshold: int = 3
     # Memory of the functions (MB): more memory is also more CPU, so a faster cold start.
     memory_mb: int = 512
+    # HANDOVER_TAB_SHARDS (docs/data-model.md): write shards of the Waiting and All indexes.
+    # Decide it before the first dialog: items keep the shard they were written under.
+    tab_shards: int = 1
 
     @property
     def stack_name(self) -> str:
@@ -50,7 +53,7 @@ STAGES: dict[str, Stage] = {
 def stage_named(name: str) -> Stage:
     """The stage's settings; a name that is not dev or prod gets dev's (a personal stack)."""
     if not _NAME.match(name):
-        raise ValueError(f"stage name {name!r}: lowercase letters, digits and '-', at most 16 characters")
+        raise ValueError(f"stage name {name!r}: lowercase letters, digits and '-', at most 10 characters (bucket names have 63)")
     if name in STAGES:
         return STAGES[name]
     base = STAGES["dev"]
