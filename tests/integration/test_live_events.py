@@ -147,3 +147,92 @@ def test_connect_without_a_valid_ticket_is_refused_and_bad_frames_get_errors(han
     assert status == 401
     assert error["type"] == "error" and error["error"]["code"] == "malformed_frame"
     assert pong == {"type": "pong"}
+
+
+# Frames that other features push on their own schedule (webhook delivery states,
+# reminders); the lifecycle below is about the dialog's own events.
+_ASYNC_TYPES = {"message.delivery", "reminder", "dialog.waiting_too_long"}
+
+
+async def _drain(ws: ClientConnection) -> list[str]:
+    """Every frame pushed so far, as `type` or `type:tab`. A REST call answers after its
+    pushes were posted to the gateway, and the gateway writes a push to the socket before it
+    answers, so a ping sent now is answered after all of them."""
+    await ws.send('{"action": "ping"}')
+    seen: list[str] = []
+
+    def until_pong(frame: dict) -> bool:
+        if frame["type"] == "pong":
+            return True
+        if frame["type"] not in _ASYNC_TYPES:
+            seen.append(f"{frame['type']}:{frame['tab']}" if "tab" in frame else frame["type"])
+        return False
+
+    await _next(ws, until_pong)
+    return seen
+
+
+def test_who_receives_what_through_a_dialogs_life(handover_runtime):
+    """A views the dialog (Mine tab), B has no dialog open (Waiting tab), C shows the All tab."""
+    runtime = handover_runtime
+    alice, bob, admin = _sign_in(runtime, "operator"), _sign_in(runtime, "operator2"), _sign_in(runtime, "admin")
+    ref, lead_id = _new_lead(runtime)
+    api = f"{runtime.url}/api/dialogs/{lead_id}"
+
+    def call(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> None:
+        requests.request(method, url, json=body, headers=headers, timeout=10).raise_for_status()
+
+    steps = [
+        ("bot message", lambda: _bot_posts(runtime, ref, "hi"),
+         ["message.created"], [], ["dialog.updated:all"]),
+        ("handoff", lambda: call("POST", f"{runtime.url}/bot/v1/leads/{ref}/handoff", _bot(runtime), {}),
+         ["message.created", "lead.updated", "dialog.added:waiting", "counts"],
+         ["dialog.added:waiting", "counts"], ["dialog.added:waiting", "dialog.updated:all", "counts"]),
+        ("A starts", lambda: call("POST", f"{api}/start", alice),
+         ["message.created", "message.created", "lead.updated", "dialog.removed:waiting", "dialog.added:mine", "counts"],
+         ["dialog.removed:waiting", "counts"], ["dialog.removed:waiting", "dialog.updated:all", "counts"]),
+        ("B joins", lambda: call("POST", f"{api}/start", bob),
+         ["message.created", "lead.updated", "dialog.updated:mine"],
+         ["dialog.added:mine", "counts"], ["dialog.updated:all"]),
+        ("A writes", lambda: call("POST", f"{api}/messages", alice, {"client_id": uuid.uuid4().hex, "text": "hello"}),
+         ["message.created", "dialog.updated:mine"], ["dialog.updated:mine"], ["dialog.updated:all"]),
+        ("B leaves", lambda: call("POST", f"{api}/leave", bob),
+         ["message.created", "lead.updated", "dialog.updated:mine"],
+         ["dialog.removed:mine", "counts"], ["dialog.updated:all"]),
+        ("A edits the lead", lambda: call("PATCH", f"{api}/lead", alice, {"status": "vip"}),
+         ["lead.updated", "dialog.updated:mine"], [], ["dialog.updated:all"]),
+        ("A leaves last", lambda: call("POST", f"{api}/leave", alice),
+         ["message.created", "message.created", "lead.updated", "dialog.added:waiting", "dialog.removed:mine", "counts"],
+         ["dialog.added:waiting", "counts"], ["dialog.added:waiting", "dialog.updated:all", "counts"]),
+        ("the lead writes", lambda: requests.post(
+            f"{runtime.url}/bot/v1/leads/{ref}/messages", json={"id": uuid.uuid4().hex, "from": "lead", "text": "?"},
+            headers=_bot(runtime), timeout=10).raise_for_status(),
+         ["message.created", "dialog.updated:waiting"], ["dialog.updated:waiting"],
+         ["dialog.updated:waiting", "dialog.updated:all"]),
+        ("B marks read", lambda: call("POST", f"{api}/read", bob),
+         ["lead.updated", "dialog.updated:waiting"], ["dialog.updated:waiting"],
+         ["dialog.updated:waiting", "dialog.updated:all"]),
+        ("B resolves", lambda: call("POST", f"{api}/resolve", bob),
+         ["message.created", "message.created", "lead.updated", "dialog.removed:waiting", "counts"],
+         ["dialog.removed:waiting", "counts"], ["dialog.removed:waiting", "dialog.updated:all", "counts"]),
+    ]
+
+    async def scenario() -> list[tuple[str, list[str], list[str], list[str]]]:
+        got = []
+        async with await connect(_ticket_url(runtime, alice), open_timeout=WAIT) as a, \
+                await connect(_ticket_url(runtime, bob), open_timeout=WAIT) as b, \
+                await connect(_ticket_url(runtime, admin), open_timeout=WAIT) as c:
+            await _view(a, lead_id, "mine")
+            await _view(b, None, "waiting")
+            await _view(c, None, "all")
+            for ws in (a, b, c):
+                await _drain(ws)
+            for name, action, *_ in steps:
+                await asyncio.to_thread(action)
+                got.append((name, await _drain(a), await _drain(b), await _drain(c)))
+        return got
+
+    received = run(scenario())
+    expected = [(name, a, b, c) for name, _, a, b, c in steps]
+    for step_got, step_expected in zip(received, expected, strict=True):
+        assert step_got == step_expected
