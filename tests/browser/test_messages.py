@@ -107,7 +107,7 @@ def test_r11_enter_is_a_new_line_and_ctrl_or_cmd_enter_or_the_button_sends(open_
     me.shot("composer")
 
 
-def test_r11_attach_a_file_with_a_progress_bar_and_a_clear_error_when_refused(open_console, bot):
+def test_r11_attach_a_file_with_a_progress_bar_and_a_clear_error_when_refused(open_console, bot, tmp_path):
     lead = bot.waiting_lead(name="Attach Test")
     me = open_console("operator")
     page = me.page
@@ -126,8 +126,10 @@ def test_r11_attach_a_file_with_a_progress_bar_and_a_clear_error_when_refused(op
     expect(progress).to_have_count(0)
 
     # Too large: the server refuses to take it, and the operator is told why.
-    page.get_by_test_id("composer-attach").set_input_files(
-        files=[{"name": "huge-video.mp4", "mimeType": "video/mp4", "buffer": b"\x00" * (20 * 1024 * 1024 + 1)}])
+    huge = tmp_path / "huge-video.mp4"
+    with huge.open("wb") as sparse:  # a sparse file: the browser reads it from disk, nothing is copied
+        sparse.truncate(20 * 1024 * 1024 + 1)
+    page.get_by_test_id("composer-attach").set_input_files(huge)
     alert = page.locator(".composer-error")
     expect(alert).to_contain_text("huge-video.mp4")
     expect(alert).to_contain_text("refused")
