@@ -19,9 +19,11 @@ from dataclasses import dataclass
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
-# Attachments: presigned POST (upload), the server's check of what arrived (ranged GET),
-# presigned GET (download). All under the `uploads/` prefix the app generates keys in.
-ATTACHMENT_ACTIONS = ("s3:PutObject", "s3:GetObject")
+# Attachments: a presigned POST (upload) is signed with s3:PutObject; the server's check of
+# what arrived (ranged GET) and presigned downloads with s3:GetObject. All under the
+# `uploads/` prefix the app generates keys in.
+UPLOAD = ("s3:PutObject", "s3:GetObject")
+DOWNLOAD = ("s3:GetObject",)
 ATTACHMENTS_PREFIX = "uploads/"
 # Pushes to websocket clients; GET/DELETE of a connection for the management API's checks.
 MANAGE_CONNECTIONS_METHODS = ("POST", "GET", "DELETE")
@@ -31,7 +33,7 @@ MANAGE_CONNECTIONS_METHODS = ("POST", "GET", "DELETE")
 class Access:
     read: frozenset[str] = frozenset()  # table kinds read
     write: frozenset[str] = frozenset()  # table kinds read and written
-    attachments: bool = False
+    attachments: tuple[str, ...] = ()  # S3 actions on the attachments under ATTACHMENTS_PREFIX
     manage_connections: bool = False
     # Table kinds whose stream triggers the function.
     streams: frozenset[str] = frozenset()
@@ -52,33 +54,31 @@ FUNCTIONS: dict[str, Access] = {
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
               "deliveries dead_letters",
-        attachments=True,
+        attachments=UPLOAD,
         manage_connections=True,
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,
     ),
     # $connect: redeems the one-time ticket and records the connection.
     "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
-    # $default: view / visibility / ping frames.
-    "WebsocketMessage": _access(read="leads operator_dialogs", write="connections",
-                                manage_connections=True, timeout_seconds=10),
+    # $default: view / visibility / ping frames; answers on the same connection.
+    "WebsocketMessage": _access(write="connections", manage_connections=True, timeout_seconds=10),
     # $disconnect: forgets the connection.
     "WebsocketDisconnect": _access(write="connections", timeout_seconds=10),
     # The delivery function: the deliveries stream; webhooks to bots; delivery state of messages.
     # It writes `bots` too: a 410 Gone disables the bot's webhook (webhook_disabled_at).
+    # Attachments: fresh download links in message.created (signed with s3:GetObject).
     "DeliverWebhooks": _access(
-        read="leads",
         write="bots deliveries dead_letters messages connections",
-        attachments=True,
+        attachments=DOWNLOAD,
         manage_connections=True,
         streams=frozenset({"deliveries"}),
         timeout_seconds=120,
     ),
     # Per minute: retries that are due, and deliveries whose function died mid-attempt.
     "RetryWebhooks": _access(
-        read="leads",
         write="bots deliveries dead_letters messages connections",
-        attachments=True,
+        attachments=DOWNLOAD,
         manage_connections=True,
         timeout_seconds=55,
     ),

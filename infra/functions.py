@@ -32,7 +32,6 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.access import (
-    ATTACHMENT_ACTIONS,
     ATTACHMENTS_PREFIX,
     FUNCTIONS,
     MANAGE_CONNECTIONS_METHODS,
@@ -237,7 +236,7 @@ class HandoverFunctions(Construct):
         if access.attachments:
             statements.append(iam.PolicyStatement(
                 sid="Attachments",
-                actions=list(ATTACHMENT_ACTIONS),
+                actions=list(access.attachments),
                 resources=[f"arn:{Aws.PARTITION}:s3:::{self.attachments_bucket_name}/{ATTACHMENTS_PREFIX}*"],
             ))
         if access.manage_connections and self.has_websockets:
