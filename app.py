@@ -5,7 +5,7 @@ scheduled function, which Chalice only wraps when they are declared here)."""
 import os
 
 from chalice import Chalice, Rate
-from chalice.app import DynamoDBEvent, Response, WebsocketEvent
+from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, WebsocketEvent
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
@@ -52,5 +52,5 @@ def deliver_webhooks(event: DynamoDBEvent) -> None:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
-def retry_webhooks(event: object) -> None:
-    webhooks.sweep()
+def retry_webhooks(event: CloudWatchEvent) -> None:
+    webhooks.sweep(event)

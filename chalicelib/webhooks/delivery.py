@@ -21,6 +21,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -34,16 +35,21 @@ from chalicelib.storage.models import BotModel, MessageModel
 from chalicelib.webhooks import schedule, signing
 from chalicelib.webhooks.events import render_body
 from chalicelib.webhooks.metrics import DEAD_LETTERS, EmfMetrics
-from chalicelib.webhooks.transport import Answer, Transport
+from chalicelib.webhooks.transport import CALL_TIMEOUT_SECONDS, Answer, Transport
 
 logger = logging.getLogger("handover.webhooks")
 
 # Longer than one call (10 s) plus the writes around it; a function that died is
 # replaced this long after its last claim.
 LEASE_SECONDS = 60.0
-# Stop starting calls after this much wall time in one invocation (the Lambda's timeout
-# must be longer: docs/webhooks.md); what is left is due and the sweep takes it.
+# Stop starting calls after this much wall time in one invocation, or earlier when the
+# Lambda has less time left than one call needs (SAFETY_SECONDS); what is left stays due
+# and the next sweep takes it.
 TIME_BUDGET_SECONDS = 240.0
+SAFETY_SECONDS = CALL_TIMEOUT_SECONDS + 5.0
+# Leads are independent (order is per lead), so one invocation works several at once: a
+# bot that times out costs 10 s per lead, and a sweep must not take them one by one.
+WORKERS = 8
 # How far into a lead's queue to look for an item another function holds.
 LOOKAHEAD = 10
 
@@ -100,6 +106,7 @@ class WebhookDelivery:
         wall: Callable[[], float] = time.time,
         lease_seconds: float = LEASE_SECONDS,
         time_budget: float = TIME_BUDGET_SECONDS,
+        workers: int = WORKERS,
     ) -> None:
         self.clock = clock
         self.transport = transport
@@ -113,12 +120,13 @@ class WebhookDelivery:
         self.wall = wall
         self.lease_seconds = lease_seconds
         self.time_budget = time_budget
+        self.workers = workers
 
     # --- triggers -----------------------------------------------------------------------
-    def on_stream(self, records: Iterable[Any]) -> int:
+    def on_stream(self, records: Iterable[Any], time_left: float | None = None) -> int:
         """The `deliveries` stream: work the lead of every new item. Never raises for one
         lead's trouble (it is logged and the sweep retries), so a bad item cannot block
-        the stream shard."""
+        the stream shard. `time_left`: seconds until the Lambda's timeout."""
         leads: list[str] = []
         for record in records:
             if _field(record, "event_name", "eventName") != "INSERT":
@@ -127,9 +135,9 @@ class WebhookDelivery:
             lead_id = (keys.get("lead_id") or {}).get("S")
             if lead_id and lead_id not in leads:
                 leads.append(lead_id)
-        return self._work(leads)
+        return self._work(leads, time_left)
 
-    def sweep(self, limit_per_shard: int = 500) -> int:
+    def sweep(self, time_left: float | None = None, limit_per_shard: int = 500) -> int:
         """Every due item's lead (retry time reached, or a dead function's lease ended)."""
         now = iso(self.clock.now())
         leads: list[str] = []
@@ -140,19 +148,25 @@ class WebhookDelivery:
             for item in query:
                 if item.lead_id not in leads:
                     leads.append(item.lead_id)
-        return self._work(leads)
+        return self._work(leads, time_left)
 
-    def _work(self, leads: list[str]) -> int:
-        run = _Run(time.monotonic(), self.time_budget, {})
-        finished = 0
-        for lead_id in leads:
+    def _work(self, leads: list[str], time_left: float | None = None) -> int:
+        budget = self.time_budget if time_left is None else min(self.time_budget, time_left - SAFETY_SECONDS)
+        run = _Run(time.monotonic(), budget, {})
+
+        def one(lead_id: str) -> int:
             if run.exhausted():
-                break
+                return 0
             try:
-                finished += self.work_lead(lead_id, run)
+                return self.work_lead(lead_id, run)
             except Exception:
                 logger.exception("webhook delivery for lead %s failed; the sweep will retry", lead_id)
-        return finished
+                return 0
+
+        if self.workers <= 1 or len(leads) <= 1:
+            return sum(one(lead_id) for lead_id in leads)
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(leads))) as pool:
+            return sum(pool.map(one, leads))
 
     # --- one lead's queue ---------------------------------------------------------------
     def work_lead(self, lead_id: str, run: _Run | None = None) -> int:
@@ -358,10 +372,12 @@ class WebhookDelivery:
                  BotModel.webhook_disabled_reason.set(f"the webhook answered 410 Gone at {now}")],
                 condition=BotModel.webhook_url == bot.webhook_url,
             )
+            logger.warning("bot %s webhook disabled after 410 Gone", bot.id)
         except UpdateError as error:
-            if not _conditional_failed(error):  # the URL changed meanwhile: keep the new one enabled
-                raise
-        logger.warning("bot %s webhook disabled after 410 Gone", bot.id)
+            # The URL changed meanwhile (keep the new one enabled), or the write failed: the
+            # event is dead-lettered all the same, so a failure here cannot loop the queue.
+            if not _conditional_failed(error):
+                logger.exception("could not disable the webhook of bot %s", bot.id)
 
     def _tell(self, lead_id: str, event: WebhookEvent, delivery: str) -> None:
         if self.watcher is None or event.message_seq is None:

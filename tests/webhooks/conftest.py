@@ -182,6 +182,9 @@ def hooks(aws, monkeypatch) -> Iterator[Hooks]:
     services = runtime.build(get_settings(), clock=clock)
     # A short timeout keeps the "receiver hangs" case fast; the 10 s default is checked in test_transport.
     services.webhooks.delivery.transport = SafeTransport(local=True, timeout=0.5)
+    # One lead at a time keeps the order of calls across leads predictable in the tests;
+    # test_parallel_leads runs the pool.
+    services.webhooks.delivery.workers = 1
     # The app's handlers (and the admin API) get these same services (runtime.services()
     # builds once through `build`).
     monkeypatch.setattr(runtime, "build", lambda settings, **kwargs: services)

@@ -145,7 +145,7 @@ def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
     hooks.services.dialogs.start(lead, "alice")
     operator_says(hooks, lead, "hello?")
     started = hooks.clock.now()
-    hooks.drain(step=1800)
+    hooks.drain(step=3600)
     calls = hooks.receiver.calls
     first_id = calls[0].webhook_id
     assert [c.webhook_id for c in calls[: schedule.MAX_ATTEMPTS]] == [first_id] * schedule.MAX_ATTEMPTS
@@ -164,3 +164,37 @@ def test_the_schedule_spans_at_least_72_hours(rand):
     assert 72 * 3600 <= span <= 120 * 3600
     delays = [schedule.delay_after(n, lambda: rand) for n in range(1, schedule.MAX_ATTEMPTS)]
     assert delays == sorted(delays)
+
+
+def test_parallel_leads_each_keep_their_order(hooks):
+    hooks.delivery.workers = 4
+    leads = {}
+    for n in range(6):
+        ref = f"tg:{n}"
+        lead = new_lead(hooks, ref)
+        hooks.services.dialogs.start(lead, "alice")
+        operator_says(hooks, lead, f"first to {n}")
+        operator_says(hooks, lead, f"second to {n}")
+        leads[lead] = n
+    hooks.feed()
+    delivered = hooks.receiver.delivered()
+    assert len(delivered) == 6 * 4
+    for lead, n in leads.items():
+        texts = [(c.payload["type"], (c.payload["data"].get("message") or {}).get("text"))
+                 for c in delivered if c.payload["data"]["lead"]["id"] == lead]
+        assert texts == [("dialog.operator_joined", None), ("message.created", "An operator joined."),
+                         ("message.created", f"first to {n}"), ("message.created", f"second to {n}")]
+
+
+def test_no_call_starts_without_time_for_it(hooks):
+    """Near the Lambda's timeout nothing new is started; the item stays due for the sweep."""
+    from chalicelib.webhooks.delivery import SAFETY_SECONDS
+
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    hooks.delivery.on_stream(hooks.stream.records(), time_left=SAFETY_SECONDS - 1)
+    assert hooks.receiver.calls == []
+    (item,) = DeliveryModel.query(lead)
+    assert item.claim is None and item.next_attempt_at <= iso(hooks.clock.now())
+    hooks.delivery.sweep(time_left=300)
+    assert len(hooks.receiver.delivered()) == 2

@@ -68,6 +68,16 @@ def test_attachments_go_out_as_fresh_presigned_links(hooks):
     assert body == PNG
 
 
+def invoke(name, payload, timeout_ms=120_000):
+    """Call the app's handler as Lambda does (chalice's test client gives every function 3 s,
+    in which the delivery function rightly starts no 10 s call)."""
+    from chalice.local import LambdaContext
+
+    from app import app
+
+    return app.handler_map[name](payload, LambdaContext(name, memory_size=256, max_runtime_ms=timeout_ms))
+
+
 def test_the_app_handlers_are_the_triggers(hooks, client):
     """deliver_webhooks gets the stream batch (as Lambda sends it), retry_webhooks the schedule."""
     from app import app
@@ -80,15 +90,17 @@ def test_the_app_handlers_are_the_triggers(hooks, client):
     records = hooks.stream.records()
     assert [r["eventName"] for r in records] == ["INSERT"]
     client.lambda_.invoke("deliver_webhooks", {"Records": records})
+    assert hooks.receiver.calls == [], "3 s left: no call is started"
+    invoke("deliver_webhooks", {"Records": records})
     assert [c.answered for c in hooks.receiver.calls] == [500]
     hooks.advance(3600)
-    client.lambda_.invoke("retry_webhooks", client.events.generate_cw_event(
+    invoke("retry_webhooks", client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
     assert [c.payload["type"] for c in hooks.receiver.delivered()] == ["dialog.operator_joined", "message.created"]
     # The delivery function's own writes (claims, deletes) also reach the stream: it ignores them.
     later = hooks.stream.records()
     assert later and all(r["eventName"] in ("MODIFY", "REMOVE") for r in later)
-    client.lambda_.invoke("deliver_webhooks", {"Records": later})
+    invoke("deliver_webhooks", {"Records": later})
     assert len(hooks.receiver.calls) == 3
 
 
