@@ -10,7 +10,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TRANSFER_SCRIPT
+from tests.browser.conftest import TRANSFER_SCRIPT, Bot
 
 GIF_1X1 = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -224,3 +224,52 @@ def test_nothing_from_leads_or_bots_is_executed(open_console, bot):
     assert page.locator("[onerror], [onload]").count() == 0
     page.wait_for_load_state("networkidle")
     assert alerts == []
+
+
+def gradient_png(width: int = 160, height: int = 100) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            row += bytes((40 + x * 180 // width, 110 + y * 100 // height, 200))
+        rows.append(bytes(row))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def test_lead_bot_operator_and_system_messages_look_different(open_console, runtime):
+    """Also the README's screenshot (test-artifacts/browser/contact-center.png): a dialog open.
+    With the demo bot, whose webhook takes the operator's message (so it shows as delivered)."""
+    bot = Bot(runtime.url, runtime.bot["api_key"], "", runtime.bot["name"])
+    lead = bot.lead(name="Anna Petrova", channel="support", messenger="telegram", language="ru", status="customer",
+                    tags=["delivery", "priority"],
+                    attributes={"sys_phone": "+7 900 123-45-67", "sys_email": "anna@example.com", "order": "A-1042",
+                                "first_name": "Anna",
+                                "city": "Kazan"})
+    bot.say(lead["ref"], "Hi! Where is my order A-1042?")
+    bot.say(lead["ref"], "Let me check that for you… It left the warehouse yesterday.", sender="bot")
+    photo = bot.upload("parcel.png", "image/png", gradient_png())
+    bot.say(lead["ref"], "The courier brought a damaged box, see the photo", uploads=[photo])
+    bot.handoff(lead["ref"])
+    me = open_console("operator", viewport={"width": 1440, "height": 900})
+    me.open(lead["id"])
+    me.start()
+    page = me.page
+    page.get_by_test_id("composer-input").fill("Hello Anna, I am sorry about the box. I will send a replacement today.")
+    page.get_by_test_id("composer-input").press("Control+Enter")
+    expect(me.messages().and_(page.locator('[data-from="operator"]'))).to_have_count(1)
+    expect(page.locator(".delivery-delivered")).not_to_have_count(0)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=attachment-preview] img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+
+    looks = {}
+    for kind in ("lead", "bot", "operator", "system"):
+        element = page.locator(f'[data-testid="message"][data-from="{kind}"]').first
+        looks[kind] = element.evaluate(
+            "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.alignSelf, s.fontStyle].join(' ') }")
+    assert len(set(looks.values())) == 4, looks
+    page.get_by_test_id("composer-input").fill("Could you also send a photo of the label?")
+    me.shot("contact-center")
