@@ -100,7 +100,7 @@ class LivePublisher:
             for connection in receivers:
                 frames.setdefault(connection.connection_id, []).append(push.frame)
             if push.notifiable:
-                self._note(notified, push.audience, receivers, found)
+                _note(notified, push.audience, receivers)
         if moved:
             self._add_counts(frames, found, moved)
         self.fanout.send(frames)
@@ -125,20 +125,6 @@ class LivePublisher:
             elif audience.kind == "operator":
                 found[audience] = self.connections.of_operator(audience.key, now)
         return found
-
-    def _note(
-        self,
-        notified: dict[str, bool],
-        audience: Audience,
-        receivers: list[Connection],
-        found: dict[Audience, list[Connection]],
-    ) -> None:
-        if audience == routing.EVERYONE:
-            for connection in receivers:
-                notified[connection.operator] = notified.get(connection.operator, False) or connection.visible
-        elif audience.kind == "operator" and receivers:
-            # An operator's audience holds every connection of theirs: visibility is known.
-            notified[audience.key] = notified.get(audience.key, False) or any(c.visible for c in receivers)
 
     def _add_counts(self, frames: dict[str, list[Frame]], found: dict[Audience, list[Connection]],
                     moved: CountsMoved) -> None:
@@ -174,3 +160,14 @@ def _member(connection: Connection, audience: Audience) -> bool:
     if audience.kind == "operator":
         return connection.operator == audience.key
     return False
+
+
+def _note(notified: dict[str, bool], audience: Audience, receivers: list[Connection]) -> None:
+    """Remember, for each operator who got a sound-worthy event, whether any of their
+    connections is visible. `everyone` and an operator's own audience hold all of an
+    operator's connections, so the answer is complete."""
+    if audience == routing.EVERYONE:
+        for connection in receivers:
+            notified[connection.operator] = notified.get(connection.operator, False) or connection.visible
+    elif audience.kind == "operator" and receivers:
+        notified[audience.key] = notified.get(audience.key, False) or any(c.visible for c in receivers)
