@@ -267,19 +267,28 @@ class WebhookDelivery:
                 condition=DeliveryModel.claim == token,
             )
 
-    def _commit(self, build: Callable[[TransactWrite], None]) -> None:
-        try:
-            with TransactWrite(connection=DeliveryModel._get_connection().connection) as transaction:
-                build(transaction)
-        except TransactWriteError as error:
-            if _conditional_failed(error):
-                raise LostClaim() from error
-            raise
+    def _commit(self, build: Callable[[TransactWrite, bool], None]) -> None:
+        """Run `build(transaction, with_message)`; the delivery item is always its first item.
+        If only the message update failed (its message is gone), commit without it rather than
+        keep the lead's queue stuck on an outcome that cannot be recorded."""
+        for with_message in (True, False):
+            try:
+                with TransactWrite(connection=DeliveryModel._get_connection().connection) as transaction:
+                    build(transaction, with_message)
+                return
+            except TransactWriteError as error:
+                if not _conditional_failed(error):
+                    raise
+                reasons = [getattr(r, "code", None) if r is not None else None
+                           for r in (error.cancellation_reasons or [])]
+                if not reasons or reasons[0] in ("ConditionalCheckFailed", "TransactionConflict") or not with_message:
+                    raise LostClaim() from error
+                logger.warning("the message of a webhook event is gone; its delivery state is not recorded")
 
     def _delivered(self, item: DeliveryModel, token: str, event: WebhookEvent, answer: Answer, now: str) -> None:
-        def build(transaction: TransactWrite) -> None:
+        def build(transaction: TransactWrite, with_message: bool) -> None:
             self._advance(item, token, transaction, now)
-            if event.message_seq is not None:
+            if event.message_seq is not None and with_message:
                 transaction.update(
                     MessageModel(item.lead_id, int(event.message_seq)),
                     [MessageModel.delivery.set(DELIVERED)],
@@ -314,10 +323,10 @@ class WebhookDelivery:
             dead_at=now,
         )
 
-        def build(transaction: TransactWrite) -> None:
+        def build(transaction: TransactWrite, with_message: bool) -> None:
             self._advance(item, token, transaction, now)
             transaction.save(letter)
-            if event.message_seq is not None:
+            if event.message_seq is not None and with_message:
                 transaction.update(
                     MessageModel(item.lead_id, int(event.message_seq)),
                     [MessageModel.delivery.set(FAILED)],

@@ -132,10 +132,12 @@ def _ca_certs() -> str | None:
 
 
 class SafeTransport:
-    def __init__(self, *, local: bool, resolver: Resolver = resolve, timeout: float = CALL_TIMEOUT_SECONDS) -> None:
+    def __init__(self, *, local: bool, resolver: Resolver = resolve, timeout: float = CALL_TIMEOUT_SECONDS,
+                 ca_certs: str | None = None) -> None:
         self.local = local
         self.resolver = resolver
         self.timeout = timeout
+        self.ca_certs = ca_certs  # a CA bundle other than the public ones (tests)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -153,7 +155,8 @@ class SafeTransport:
         if scheme == "https":
             pool = urllib3.HTTPSConnectionPool(
                 address, port, timeout=timeout, retries=False, maxsize=1,
-                server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED", ca_certs=_ca_certs(),
+                server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED",
+                ca_certs=self.ca_certs or _ca_certs(),
             )
         else:
             pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)

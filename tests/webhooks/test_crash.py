@@ -86,3 +86,21 @@ def test_two_functions_on_one_lead_never_send_at_once(hooks):
     second = hooks.delivery._claim_head(lead)
     assert first is not None and second is None
     assert item.position == first[0].position
+
+
+def test_an_outcome_that_cannot_touch_its_message_does_not_stick_the_queue(hooks):
+    """Messages are never deleted, but if one were, its event's outcome is still recorded."""
+    from chalicelib.storage.models import MessageModel
+    from tests.webhooks.flows import operator_says
+
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    message = operator_says(hooks, lead, "soon gone")
+    operator_says(hooks, lead, "next")
+    MessageModel(lead, int(message.seq)).delete()
+    hooks.feed()
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == ["dialog.operator_joined"] + [
+        "message.created"] * 3
+    assert list(DeliveryModel.query(lead)) == []
+    assert MessageModel.get(lead, int(message.seq) + 1).delivery == "delivered"
+    assert MessageModel.count(lead, MessageModel.seq == int(message.seq)) == 0

@@ -139,3 +139,53 @@ def test_retry_after_forms():
     assert retry_after_seconds("120", now) == 120
     assert 3590 <= retry_after_seconds(formatdate(now + 3600, usegmt=True), now) <= 3600
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+def _certificate(tmp_path, host):
+    """A self-signed certificate for `host` (and the CA bundle that trusts it)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_https_goes_to_the_checked_address_and_checks_the_certificate_for_the_host(tmp_path):
+    import ssl
+
+    cert, key = _certificate(tmp_path, "bot.invalid")
+    receiver = Receiver(secret="whsec_" + "A" * 32)
+    receiver.start()
+    try:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+        transport = SafeTransport(local=True, resolver=fixed("127.0.0.1"), ca_certs=cert)
+        answer = transport.post(f"https://bot.invalid:{receiver.port}/hooks", b"{}", {"webhook-id": "evt_1"})
+        assert answer.status == 204, answer.error
+        assert receiver.calls[0].headers["host"] == f"bot.invalid:{receiver.port}"
+        # The same address under a name the certificate does not cover: refused by TLS.
+        wrong = transport.post(f"https://evil.invalid:{receiver.port}/hooks", b"{}", {})
+        assert wrong.status is None and len(receiver.calls) == 1
+        # Without the test CA, the self-signed certificate is not trusted either.
+        untrusted = SafeTransport(local=True, resolver=fixed("127.0.0.1")).post(
+            f"https://bot.invalid:{receiver.port}/hooks", b"{}", {})
+        assert untrusted.status is None and len(receiver.calls) == 1
+    finally:
+        receiver.stop()
