@@ -15,7 +15,9 @@ from infra.stages import Stage
 from infra.storage import AttachmentsBucket, attachments_bucket_name
 from infra.tables import HandoverTables, table_definitions
 
-# Set by the local runtime or tests only; in AWS the defaults (AWS endpoints) apply.
+# Settings of chalicelib/config.py that the functions do not get: the local runtime and the
+# tests set them, and in AWS their defaults are right. Every other HANDOVER_* setting is set
+# below (tests/infra/test_stack.py checks that each one is one or the other).
 LOCAL_ONLY_SETTINGS = frozenset({
     "HANDOVER_REGION",  # Lambda sets AWS_REGION
     "HANDOVER_DYNAMODB_ENDPOINT",
@@ -23,6 +25,9 @@ LOCAL_ONLY_SETTINGS = frozenset({
     "HANDOVER_COGNITO_ENDPOINT",
     "HANDOVER_COGNITO_ISSUER",  # derived from the pool id and region
     "HANDOVER_COGNITO_JWKS_URL",  # derived from the issuer
+    "HANDOVER_SCHEDULE_SECONDS",  # 60 s: the schedules' rate(1 minute)
+    "HANDOVER_REMINDER_AFTER_SECONDS",  # one schedule period (R14: "for a minute")
+    "HANDOVER_WAITING_TOO_LONG_SECONDS",  # 5 minutes (docs/notifications.md)
 })
 
 
