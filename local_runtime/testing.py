@@ -64,9 +64,12 @@ class LocalRuntime:
     def log_path(self) -> Path:
         return self.data_dir / "logs" / "runtime.log"
 
-    def log_text(self) -> str:
+    def log_text(self, offset: int = 0) -> str:
+        """The log from byte `offset` on (bytes, not characters: the log is UTF-8)."""
         try:
-            return self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                return log.read().decode("utf-8", errors="replace")
         except OSError:
             return ""
 
@@ -99,7 +102,7 @@ class LocalRuntime:
                                             stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            text = self.log_text()[offset:]
+            text = self.log_text(offset)
             if READY_PREFIX in text:
                 match = re.search(re.escape(READY_PREFIX) + r"(http://\S+)", text)
                 if match and match.group(1) != self.url:
@@ -110,7 +113,7 @@ class LocalRuntime:
                 raise RuntimeFailed(f"the local runtime exited ({self.process.returncode}):\n{text[-4000:]}")
             time.sleep(0.1)
         self.stop()
-        raise RuntimeFailed(f"the local runtime was not ready in {READY_TIMEOUT:.0f} s:\n{self.log_text()[offset:][-4000:]}")
+        raise RuntimeFailed(f"the local runtime was not ready in {READY_TIMEOUT:.0f} s:\n{self.log_text(offset)[-4000:]}")
 
     def stop(self, timeout: float = 20.0) -> int | None:
         """Ctrl+C, as a developer would; SIGKILL only if it does not stop in time."""
