@@ -117,7 +117,9 @@ class Monitoring(Construct):
     def _table_alarms(self) -> None:
         for kind, table in sorted(self.tables.tables.items()):
             throttles = cw.MathExpression(
-                expression="reads + writes",
+                # DynamoDB publishes a throttle metric only when something was throttled; without
+                # FILL a write throttle with no read throttle would sum to "no data".
+                expression="FILL(reads, 0) + FILL(writes, 0)",
                 using_metrics={
                     "reads": table.metric("ReadThrottleEvents", statistic="Sum", period=FIVE_MINUTES),
                     "writes": table.metric("WriteThrottleEvents", statistic="Sum", period=FIVE_MINUTES),
