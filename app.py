@@ -13,6 +13,7 @@ from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.operator import operator_api
 from chalicelib.live import handlers as live
+from chalicelib.notifications import handlers as notifications
 from chalicelib.webhooks import handlers as webhooks
 
 app = Chalice(app_name="handover")
@@ -54,3 +55,10 @@ def deliver_webhooks(event: DynamoDBEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def retry_webhooks(event: CloudWatchEvent) -> None:
     webhooks.sweep(event)
+
+
+# Per minute: reminders to operators with a pending notification (R14) and the waiting-room
+# escalation (docs/notifications.md).
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_reminders(event: CloudWatchEvent) -> None:
+    notifications.on_tick(event)

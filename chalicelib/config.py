@@ -42,6 +42,13 @@ class Settings:
     ws_management_endpoint: str | None = None
     # Number of write shards of the tab indexes (see docs/data-model.md).
     tab_shards: int = 1
+    # The scheduled function's period: 60 s in AWS (`Rate(1, MINUTES)` in app.py); the local
+    # runtime's HANDOVER_SCHEDULE_SECONDS when set (docs/notifications.md).
+    schedule_seconds: float = 60.0
+    # A notification pending this long gets `reminder` pushes (R14: "for a minute").
+    reminder_after_seconds: float = 60.0
+    # A dialog on Waiting this long is pushed again as `dialog.waiting_too_long`.
+    waiting_too_long_seconds: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def table_name(self, kind: str) -> str:
@@ -50,6 +57,14 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.environment == "local"
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(_env(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def load_settings() -> Settings:
@@ -62,6 +77,7 @@ def load_settings() -> Settings:
         issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
     jwks_url = _env("HANDOVER_COGNITO_JWKS_URL") or (f"{issuer}/.well-known/jwks.json" if issuer else "")
     s3_endpoint = _env("HANDOVER_S3_ENDPOINT") or None
+    schedule_seconds = _seconds("HANDOVER_SCHEDULE_SECONDS", 60.0)
     return Settings(
         region=region,
         environment=_env("HANDOVER_ENVIRONMENT", "aws") or "aws",
@@ -78,6 +94,10 @@ def load_settings() -> Settings:
         ws_url=_env("HANDOVER_WS_URL"),
         ws_management_endpoint=_env("HANDOVER_WS_MANAGEMENT_ENDPOINT") or None,
         tab_shards=max(1, int(_env("HANDOVER_TAB_SHARDS", "1") or "1")),
+        schedule_seconds=schedule_seconds,
+        # One period by default: a minute in AWS; locally the reminders keep the fast pace.
+        reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),
+        waiting_too_long_seconds=_seconds("HANDOVER_WAITING_TOO_LONG_SECONDS", 300.0),
     )
 
 

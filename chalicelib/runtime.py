@@ -19,6 +19,7 @@ from chalicelib.live.connections import LiveConnections
 from chalicelib.live.counts import CounterReader
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.publisher import LivePublisher
+from chalicelib.notifications.wiring import Notifications, build_notifications
 from chalicelib.services.bots import BotService
 from chalicelib.services.counters import CounterStager
 from chalicelib.services.dialogs import DialogService
@@ -45,6 +46,8 @@ class Services:
     connections: ConnectionStore
     live: LiveConnections
     webhooks: Webhooks
+    # Notification state, reminders and the waiting-room escalation (docs/notifications.md).
+    notifications: Notifications | None = None
 
 
 def build(
@@ -60,12 +63,13 @@ def build(
     uploads = UploadService(attachments, clock)
     connections = ConnectionStore()
     notifier = ManagementApiNotifier(settings)
-    live = LiveConnections(connections, notifier, clock, redeem_ticket)
+    notifications = build_notifications(settings, clock, connections, Fanout(notifier, connections))
+    live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state)
     if publisher is None and settings.ws_management_endpoint:
         # Live events need the websocket API's management endpoint; without one (unit
         # tests, `chalice package`) there is nowhere to push and nothing is published.
         publisher = LivePublisher(connections, Fanout(notifier, connections), clock, attachments,
-                                  counts=CounterReader())
+                                  counts=CounterReader(), observer=notifications.state)
     publisher = publisher or NullPublisher()
     # What a change causes is staged into its own transaction; each stager adds its items
     # (tab counters here; webhook deliveries and others append theirs).
@@ -77,7 +81,8 @@ def build(
     dialogs = DialogService(store, uploads, publisher, clock, outbox=Outboxes(stagers))
     bots = BotService(clock)
     return Services(settings, clock, store, attachments, uploads, publisher, dialogs, bots,
-                    build_verifier(settings), CognitoSignIn(settings), connections, live, webhooks)
+                    build_verifier(settings), CognitoSignIn(settings), connections, live, webhooks,
+                    notifications)
 
 
 @lru_cache(maxsize=1)

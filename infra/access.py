@@ -53,7 +53,7 @@ FUNCTIONS: dict[str, Access] = {
     "APIHandler": _access(
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
-              "deliveries dead_letters",
+              "deliveries dead_letters notifications",
         attachments=UPLOAD,
         manage_connections=True,
         # API Gateway gives a REST integration at most 29 s.
@@ -62,9 +62,10 @@ FUNCTIONS: dict[str, Access] = {
     # $connect: redeems the one-time ticket and records the connection.
     "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
     # $default: view / visibility / ping frames; answers on the same connection.
-    "WebsocketMessage": _access(write="connections", manage_connections=True, timeout_seconds=10),
+    # `visibility` frames clear or extend the operator's notification (docs/notifications.md).
+    "WebsocketMessage": _access(write="connections notifications", manage_connections=True, timeout_seconds=10),
     # $disconnect: forgets the connection.
-    "WebsocketDisconnect": _access(write="connections", timeout_seconds=10),
+    "WebsocketDisconnect": _access(write="connections notifications", timeout_seconds=10),
     # The delivery function: the deliveries stream; webhooks to bots; delivery state of messages.
     # It writes `bots` too: a 410 Gone disables the bot's webhook (webhook_disabled_at).
     # Attachments: fresh download links in message.created (signed with s3:GetObject).
@@ -79,6 +80,13 @@ FUNCTIONS: dict[str, Access] = {
     "RetryWebhooks": _access(
         write="bots deliveries dead_letters messages connections",
         attachments=DOWNLOAD,
+        manage_connections=True,
+        timeout_seconds=55,
+    ),
+    # Per minute: reminders (R14) and the waiting-room escalation (docs/notifications.md).
+    "SendReminders": _access(
+        read="leads",
+        write="notifications escalations connections",
         manage_connections=True,
         timeout_seconds=55,
     ),

@@ -29,19 +29,24 @@ _DIALOG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class PresenceObserver(Protocol):
-    """Told when an operator's connection becomes visible or goes away (the reminders
-    clear their pending notification then, R14)."""
+    """Told when an operator's connection becomes visible or hidden, or goes away (the
+    reminders clear or extend their pending notification then, R14)."""
 
     def became_visible(self, operator: str) -> None: ...
 
-    def disconnected(self, operator: str) -> None: ...
+    def became_hidden(self, operator: str, connection_id: str) -> None: ...
+
+    def disconnected(self, operator: str, connection_id: str | None = None) -> None: ...
 
 
 class NoPresenceObserver:
     def became_visible(self, operator: str) -> None:
         return None
 
-    def disconnected(self, operator: str) -> None:
+    def became_hidden(self, operator: str, connection_id: str) -> None:
+        return None
+
+    def disconnected(self, operator: str, connection_id: str | None = None) -> None:
         return None
 
 
@@ -85,7 +90,7 @@ class LiveConnections:
     def disconnect(self, connection_id: str) -> None:
         gone = self.connections.remove(connection_id)
         if gone is not None:
-            self.presence.disconnected(gone.operator)
+            self.presence.disconnected(gone.operator, connection_id)
 
     # --- $default -----------------------------------------------------------------------
     def receive(self, connection_id: str, body: str | None) -> Frame | None:
@@ -137,6 +142,8 @@ class LiveConnections:
                 return _unknown_connection()
             if visible:
                 self.presence.became_visible(record.operator)
+            else:
+                self.presence.became_hidden(record.operator, connection_id)
             return {"type": "visibility", "visible": visible}
         raise BadFrame("unknown_action", f"unknown action {action[:40]!r}; expected view, visibility or ping")
 

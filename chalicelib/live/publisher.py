@@ -17,7 +17,7 @@ DynamoDB requests per publish (docs/live-events.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from chalicelib.adapters.attachments import AttachmentStorage
@@ -43,13 +43,14 @@ class CountsReader(Protocol):
 
 class LiveObserver(Protocol):
     """Told which operators got a sound-worthy event while none of their connections was
-    visible (the seam for the per-minute reminders, R14)."""
+    visible (the seam for the per-minute reminders, R14), each with the ids of their
+    connections that received it (all hidden; the reminders push to them)."""
 
-    def notified_hidden(self, operators: set[str], change: Change) -> None: ...
+    def notified_hidden(self, operators: Mapping[str, tuple[str, ...]], change: Change) -> None: ...
 
 
 class NoObserver:
-    def notified_hidden(self, operators: set[str], change: Change) -> None:
+    def notified_hidden(self, operators: Mapping[str, tuple[str, ...]], change: Change) -> None:
         return None
 
 
@@ -103,10 +104,10 @@ class LivePublisher:
                 _note(notified, push.audience, receivers)
         if moved:
             self._add_counts(frames, found, moved)
-        self.fanout.send(frames)
+        gone = self.fanout.send(frames)
         hidden = {username for username, visible in notified.items() if not visible}
         if hidden:
-            self.observer.notified_hidden(hidden, change)
+            self.observer.notified_hidden(_connection_ids(hidden, found, gone), change)
 
     def _resolve(self, audiences: Iterable[Audience]) -> dict[Audience, list[Connection]]:
         """Each audience's live connections: one Query for all of them if `everyone` is
@@ -148,6 +149,18 @@ class LivePublisher:
             if connection.operator in counts.mine:
                 body["mine"] = counts.mine[connection.operator]
             frames.setdefault(connection.connection_id, []).append({"type": "counts", "counts": body})
+
+
+def _connection_ids(operators: set[str], found: dict[Audience, list[Connection]],
+                    gone: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each operator's connections that are still there (every audience an operator was
+    noted from holds all of their connections)."""
+    ids: dict[str, set[str]] = {username: set() for username in operators}
+    for receivers in found.values():
+        for connection in receivers:
+            if connection.operator in ids and connection.connection_id not in gone:
+                ids[connection.operator].add(connection.connection_id)
+    return {username: tuple(sorted(found_ids)) for username, found_ids in ids.items()}
 
 
 def _member(connection: Connection, audience: Audience) -> bool:

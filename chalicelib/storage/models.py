@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 
@@ -88,6 +88,19 @@ class WaitingIndex(GlobalSecondaryIndex):
     last_activity_at = UnicodeAttribute(range_key=True)
 
 
+class WaitingSinceIndex(GlobalSecondaryIndex):
+    """The dialogs on Waiting by the moment they entered it, for the waiting-room
+    escalation (docs/notifications.md). Sparse like `waiting`; keys only, so DynamoDB writes
+    it only when a dialog enters or leaves Waiting (its keys change then and only then)."""
+
+    class Meta:
+        index_name = "waiting-since"
+        projection = KeysOnlyProjection()
+
+    waiting_key = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
 class AllDialogsIndex(GlobalSecondaryIndex):
     """The All tab: every dialog, newest activity first."""
 
@@ -139,6 +152,7 @@ class LeadModel(Model):
 
     waiting = WaitingIndex()
     all_dialogs = AllDialogsIndex()
+    waiting_since_index = WaitingSinceIndex()
 
 
 # --- the Mine tab -----------------------------------------------------------------------

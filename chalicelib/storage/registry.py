@@ -21,6 +21,7 @@ from chalicelib.storage.models import (
     OperatorDialogModel,
     UploadModel,
 )
+from chalicelib.storage.notifications import EscalationModel, NotificationModel
 from chalicelib.storage.tickets import WsTicketModel
 
 TABLES: tuple[type[Model], ...] = (
@@ -35,6 +36,8 @@ TABLES: tuple[type[Model], ...] = (
     CounterModel,
     DeliveryModel,
     DeadLetterModel,
+    NotificationModel,
+    EscalationModel,
 )
 
 _bound: list[Settings] = []

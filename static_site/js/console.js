@@ -384,7 +384,11 @@ export class Console {
       case 'message.delivery':
         return this.onDelivery(event);
       case 'reminder':
-        this.sounds.notify('reminder', 'now', null);
+        // Every tab of the operator gets the same tick's `at`: one claim, one sound. A
+        // reminder reaching a visible page means the server missed that it is open (a
+        // visibility report raced a notification): say so again, which clears it.
+        if (!isHidden()) this.live.send({ action: 'visibility', visible: true });
+        this.sounds.notify('reminder', event.at || String(Date.now()), null);
         return undefined;
       case 'dialog.waiting_too_long':
         if (event.dialog) this.patchSummary(event.dialog.lead_id, { waiting_too_long: true });
