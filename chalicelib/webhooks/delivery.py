@@ -191,11 +191,12 @@ class WebhookDelivery:
         queue = list(DeliveryModel.query(lead_id, consistent_read=True, limit=LOOKAHEAD, page_size=LOOKAHEAD))
         if not queue:
             return None
-        head = queue[0]
+        # An item already begun (attempted, partly sent, or claimed) finishes before any other
+        # starts, even if a racing lead edit committed an item that sorts before it.
+        begun = [item for item in queue if int(item.attempts) or int(item.done) or item.claim]
+        head = begun[0] if begun else queue[0]
         if head.next_attempt_at > now:
             return None  # waiting for its retry, or another function holds it
-        if any(item.claim and item.next_attempt_at > now for item in queue[1:]):
-            return None  # an item that a concurrent edit overtook is still being sent
         token = secrets.token_hex(8)
         lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
         try:

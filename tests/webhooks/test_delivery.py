@@ -198,3 +198,25 @@ def test_no_call_starts_without_time_for_it(hooks):
     assert item.claim is None and item.next_attempt_at <= iso(hooks.clock.now())
     hooks.delivery.sweep(time_left=300)
     assert len(hooks.receiver.delivered()) == 2
+
+
+def test_an_item_that_sorts_before_a_begun_one_waits_for_it(hooks):
+    """A lead edit racing a message can commit an item that sorts before the message's; once
+    the message's delivery has begun (here: a failed attempt), it still goes first."""
+    from chalicelib.webhooks.events import Outgoing
+    from chalicelib.webhooks.outbox import delivery_item
+
+    hooks.receiver.plan = [500]
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")  # position 000000000002 (seq 2 after the change)
+    hooks.feed()
+    (begun,) = DeliveryModel.query(lead)
+    assert begun.attempts == 1
+    # What the racing edit would have staged: it read seq 1, so it sorts first.
+    edit = Outgoing("evt_racing_edit", "lead.updated", '{"id":"evt_racing_edit","type":"lead.updated","data":{}}')
+    delivery_item(lead, hooks.bot_id, "000000000001~x", [edit], iso(hooks.clock.now())).save()
+    hooks.advance(3600)
+    hooks.sweep()
+    assert [c.webhook_id for c in hooks.receiver.delivered()][-1] == "evt_racing_edit"
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
+        "dialog.operator_joined", "message.created", "lead.updated"]
