@@ -19,7 +19,8 @@ app.websocket_api.session = boto3.session.Session()
 
 STREAM_TABLE = "handover-gateway-test-stream"
 _lock = threading.Lock()
-_recorded: dict[str, list[Any]] = {"ws": [], "ticks": [], "stream": []}
+QUEUE = "gateway-test-queue"
+_recorded: dict[str, list[Any]] = {"ws": [], "ticks": [], "stream": [], "queue": []}
 
 
 def _record(kind: str, item: Any) -> None:
@@ -71,6 +72,26 @@ def stream(event: Any) -> None:
                 _record("stream", {"failed": True})
                 raise RuntimeError("the stream handler failed on purpose")
     _record("stream", event.to_dict())
+
+
+@app.on_sqs_message(queue=QUEUE, batch_size=5)
+def queue(event: Any) -> Any:
+    records = event.to_dict()["Records"]
+    _record("queue", event.to_dict())
+    # Partial batch response: a body "retry" fails once, the rest of the batch succeeds.
+    failed = [r["messageId"] for r in records if r["body"] == "retry"
+              and sum(1 for b in _recorded["queue"] for x in b["Records"] if x["messageId"] == r["messageId"]) == 1]
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+@app.route("/test/queue", methods=["POST"])
+def send_to_queue() -> Any:
+    sqs = boto3.session.Session().client("sqs", endpoint_url=os.environ["HANDOVER_SQS_ENDPOINT"],
+                                         region_name=os.environ["HANDOVER_REGION"])
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    for body in app.current_request.json_body["bodies"]:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    return {"ok": True}
 
 
 @app.route("/test/recorded/{kind}")

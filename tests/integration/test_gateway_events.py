@@ -4,6 +4,7 @@ shape of every event compared with AWS's documented samples (keys, not values)."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import requests
@@ -81,6 +82,23 @@ def test_stream_handler_gets_the_tables_records_in_order_and_a_failed_batch_is_r
     batch = next(b for b in recorded(gateway_runtime, "stream") if "Records" in b)
     assert shape(batch) == shape(sample("dynamodb_stream"))
     assert batch["Records"][0]["eventSourceARN"].startswith("arn:aws:dynamodb:")
+
+
+def test_queue_handler_gets_the_messages_and_a_reported_failure_comes_back(gateway_runtime):
+    # The queue is created by the runtime. The message reported as failed stays in the queue
+    # and comes back after the visibility timeout (30 s, moto's default, as in AWS): this test
+    # waits only for the first delivery of each, and checks that the failure was reported.
+    bodies = ["one", "two", "retry"]
+    assert requests.post(f"{gateway_runtime.url}/test/queue", json={"bodies": bodies}, timeout=30).ok
+
+    def received() -> list[str]:
+        return [r["body"] for b in recorded(gateway_runtime, "queue") for r in b["Records"]]
+
+    got = eventually(lambda: (items := received()) and set(bodies) <= set(items) and items, timeout=15)
+    assert sorted(got) == sorted(bodies)
+    batch = recorded(gateway_runtime, "queue")[0]["Records"][0]
+    assert batch["eventSource"] == "aws:sqs" and batch["eventSourceARN"].endswith(":gateway-test-queue")
+    assert re.search(r"QUEUE +queue \d+ messages partial", gateway_runtime.log_text())
 
 
 def test_config_json_names_the_apis_and_nothing_secret(gateway_runtime):
