@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from local_runtime.testing import TEST_SCHEDULE_SECONDS
 from tests.browser.conftest import wait_for
 
 # How long a page waits for the other tabs' claims before it plays (static_site/js/sounds.js).
@@ -125,3 +126,25 @@ def test_r13_the_sound_toggle_plays_a_test_sound_and_silences(open_console, bot)
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(toggle).to_contain_text("Sound on")
     wait_for(page, lambda: me.played() == ["new-message"])
+
+
+def test_r14_reminder_sound_while_unread_and_none_once_the_page_was_opened(open_console, bot):
+    """The test runtime ticks every TEST_SCHEDULE_SECONDS and reminds after one tick."""
+    me = open_console("operator")
+    page = me.page
+    me.hide()
+    bot.waiting_lead(name="Remind Me")
+    wait_for(page, lambda: "new-dialog" in me.played())
+    wait_for(page, lambda: "reminder" in me.played())
+    assert any(f.get("type") == "reminder" for f in me.received)
+
+    # Opening the contact-center page turns the reminder off: the page says it is visible,
+    # and after that, hidden again with nothing new, no reminder comes any more.
+    me.show()
+    wait_for(page, lambda: any(f.get("type") == "visibility" and f.get("visible") is True for f in me.received))
+    me.hide()
+    reminders = me.played().count("reminder")
+    frames = len(me.received)
+    page.wait_for_timeout(int(float(TEST_SCHEDULE_SECONDS) * 1000 * 3))  # three ticks
+    assert me.played().count("reminder") == reminders
+    assert not [f for f in me.received[frames:] if f.get("type") == "reminder"]
