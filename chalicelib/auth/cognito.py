@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import Settings
-from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.errors import Busy, Unauthorized
 
+# Cognito's answers that mean "try again later" rather than "no".
+_UNAVAILABLE = {"TooManyRequestsException", "LimitExceededException", "InternalErrorException"}
 # Cognito's answers that mean "these credentials do not work" (never say which part).
 _REFUSED = {"NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException",
             "UserNotConfirmedException", "InvalidParameterException"}
@@ -45,9 +47,15 @@ class CognitoSignIn:
                 AuthFlow=flow, ClientId=self.settings.cognito_client_id, AuthParameters=parameters
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _REFUSED:
+            code = error.response.get("Error", {}).get("Code")
+            if code in _REFUSED:
                 raise InvalidCredentials("wrong username or password") from None
+            if code in _UNAVAILABLE:
+                raise Busy("sign-in is busy right now; try again in a moment") from None
             raise
+        except BotoCoreError:
+            # Cognito unreachable or timing out: a 503 the UI can retry, not a 500.
+            raise Busy("sign-in is unavailable right now; try again in a moment") from None
         if response.get("ChallengeName"):
             # e.g. NEW_PASSWORD_REQUIRED for a user ops created with a temporary password.
             raise InvalidCredentials(

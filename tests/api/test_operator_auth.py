@@ -155,3 +155,16 @@ def test_a_ticket_redeemed_concurrently_works_once(aws):
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda _: redeem_ticket(ticket, clock), range(6)))
     assert [r for r in results if r is not None] == [Operator("dave", False)]
+
+
+def test_cognito_unreachable_is_503_not_500(api, monkeypatch):
+    from dataclasses import replace
+
+    from chalicelib.runtime import services
+
+    sign_in = services().sign_in
+    # Nothing listens on port 9 (discard): the connection is refused at once.
+    monkeypatch.setattr(sign_in, "settings", replace(sign_in.settings, cognito_endpoint="http://127.0.0.1:9"))
+    response = api.post("/api/auth/login", {"username": OPERATOR, "password": PASSWORD}, as_=None)
+    assert response.status == 503
+    assert response.body["error"]["code"] == "busy" and response.headers.get("Retry-After") == "1"
