@@ -24,8 +24,11 @@ SIMULATOR_DIR = Path(__file__).resolve().parent / "simulator"
 
 
 class RestGateway:
-    def __init__(self, invoker: Invoker, static_dir: Path, public_config: dict[str, Any]) -> None:
+    def __init__(self, invoker: Invoker, static_dir: Path, public_config: dict[str, Any],
+                 security_headers: dict[str, str] | None = None) -> None:
         self.invoker = invoker
+        # What CloudFront adds to the UI's responses in AWS (CSP and friends, infra/csp.py).
+        self.security_headers = dict(security_headers or {})
         self.static_dir = static_dir.resolve()
         self.public_config = public_config
         self.routes_matcher = RouteMatcher(list(invoker.app.routes))
@@ -35,12 +38,14 @@ class RestGateway:
             web.get("/config.json", self.config_json),
             web.get("/demo", self.demo_redirect),
             web.get("/demo/{path:.*}", self.simulator_file),
-            web.route("*", "/{path:.*}", self.dispatch),
+            # [\s\S], not `.`: a decoded path may hold a newline (`/api/x/a%0Ab`), which API
+            # Gateway still routes to the app; `.` would leave it to aiohttp's text/plain 404.
+            web.route("*", "/{path:[\\s\\S]*}", self.dispatch),
         ]
 
     async def config_json(self, request: web.Request) -> web.Response:
         # What the UI needs to find the APIs; nothing secret goes here.
-        return web.json_response(self.public_config, headers={"Cache-Control": "no-store"})
+        return web.json_response(self.public_config, headers={"Cache-Control": "no-store", **self.security_headers})
 
     async def demo_redirect(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/demo/")
@@ -61,6 +66,9 @@ class RestGateway:
             return await self.rest(request)
         if request.method not in ("GET", "HEAD"):
             return web.json_response({"message": "Missing Authentication Token"}, status=403)
+        if path == "/favicon.ico" and not (self.static_dir / "favicon.ico").is_file():
+            # Browsers ask for it unprompted; a 404 would be console noise in browser tests.
+            return web.Response(status=204, headers=self.security_headers)
         return self._file(self.static_dir, path.lstrip("/") or "index.html")
 
     def _file(self, root: Path, relative: str) -> web.StreamResponse:
@@ -73,7 +81,8 @@ class RestGateway:
         if target.suffix == ".js":
             content_type = "text/javascript"
         # Always revalidate: a developer edits these files while the runtime runs.
-        return web.FileResponse(target, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+        return web.FileResponse(target, headers={"Content-Type": content_type, "Cache-Control": "no-cache",
+                                                 **self.security_headers})
 
     async def rest(self, request: web.Request) -> web.Response:
         started = time.perf_counter()

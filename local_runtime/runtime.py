@@ -29,7 +29,7 @@ from local_runtime.gateway import MAX_REST_BODY, RestGateway
 from local_runtime.invoker import Invoker
 from local_runtime.scheduler import Scheduler
 from local_runtime.seed import OPERATORS, seed_bucket, seed_cognito
-from local_runtime.settings import REGION, TABLE_PREFIX, RuntimeOptions, app_environment
+from local_runtime.settings import ATTACHMENTS_BUCKET, REGION, TABLE_PREFIX, RuntimeOptions, app_environment
 from local_runtime.streams import EventFeeds
 from local_runtime.websocket_api import WebsocketApi
 
@@ -116,7 +116,10 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
 
         invoker = Invoker(app)
         websockets = WebsocketApi(invoker, options.ws_idle_seconds, test_hooks=options.test_hooks)
-        rest = RestGateway(invoker, options.static_dir, {"api_url": url, "ws_url": ws_url, "environment": "local"})
+        from infra.csp import local_headers
+
+        rest = RestGateway(invoker, options.static_dir, {"api_url": url, "ws_url": ws_url, "environment": "local"},
+                           local_headers(url, backends.moto_endpoint, ATTACHMENTS_BUCKET))
         web_app = web.Application(client_max_size=MAX_REST_BODY)
         web_app.add_routes(websockets.routes())
         demo_bot = None

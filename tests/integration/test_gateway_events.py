@@ -114,6 +114,14 @@ def test_static_files_are_served_and_nothing_outside_the_site(gateway_runtime):
     assert requests.get(f"{gateway_runtime.url}/no-such-file.js", timeout=10).status_code == 404
     simulator = requests.get(f"{gateway_runtime.url}/demo/", timeout=10)
     assert simulator.status_code == 200 and "text/html" in simulator.headers["Content-Type"]
+    # The UI gets CloudFront's security headers here too (infra/csp.py), so the browser tests
+    # run it under the production policy.
+    ui = requests.get(f"{gateway_runtime.url}/", timeout=10)
+    assert ui.status_code == 200 and "text/html" in ui.headers["Content-Type"]
+    policy = ui.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and gateway_runtime.ws_url.rsplit("/", 1)[0] in policy
+    assert ui.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.get(f"{gateway_runtime.url}/%2e%2e/app.py", timeout=10).status_code == 404
 
 
 def test_rest_calls_are_logged_one_line_each_without_stack_traces_for_bad_input(gateway_runtime):
