@@ -264,10 +264,12 @@ def test_operator_messages(api, leads, aws):
         assert api.post(f"/api/dialogs/{lead_id}/messages", bad).status == 422, bad
 
 
-def test_mark_read(api, leads):
+def test_mark_read(api, leads, aws):
     lead_id = leads.make(waiting=True)
     assert api.get("/api/tabs/waiting").body["items"][0]["unread"] == 1
+    aws.clear()
     response = api.post(f"/api/dialogs/{lead_id}/read")
+    assert sorted(aws.dynamodb()) == ["GetItem", "TransactWriteItems"]
     assert response.status == 200 and response.body["lead"]["unread"] == 0
     assert api.get("/api/tabs/waiting").body["items"][0]["unread"] == 0
 
@@ -318,8 +320,10 @@ def test_operator_attachments(api, leads):
 
 # --- bots -------------------------------------------------------------------------------------
 
-def test_bots_for_operators_and_admins(api, bot):
+def test_bots_for_operators_and_admins(api, bot, aws):
+    aws.clear()
     mine = api.get("/api/bots").body["items"]
+    assert aws.dynamodb() == ["Query"]
     assert mine == [{"id": bot.id, "name": "Support bot", "enabled": True}]
     full = api.get("/api/bots", as_=ADMIN).body["items"][0]
     assert full["id"] == bot.id and full["scripts"]["return"] and full["api_key_hint"].startswith("…")
