@@ -7,6 +7,7 @@ import os
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, WebsocketEvent
 
+from chalicelib import levels
 from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
@@ -62,3 +63,9 @@ def retry_webhooks(event: CloudWatchEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_reminders(event: CloudWatchEvent) -> None:
     notifications.on_tick(event)
+
+
+# Per minute: open connections and waiting dialogs, as gauges for the ops dashboard (docs/runbook.md).
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def report_levels(event: CloudWatchEvent) -> None:
+    levels.report_levels()

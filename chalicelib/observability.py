@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,8 @@ class RecordedMetric:
 
 
 _lock = threading.Lock()
-_recorded: list[RecordedMetric] = []
+# Bounded: the local runtime runs the schedules for hours.
+_recorded: deque[RecordedMetric] = deque(maxlen=1000)
 _logger: Any = None
 
 

@@ -90,4 +90,6 @@ FUNCTIONS: dict[str, Access] = {
         manage_connections=True,
         timeout_seconds=55,
     ),
+    # Per minute: open connections and waiting dialogs for the dashboard (chalicelib/levels.py).
+    "ReportLevels": _access(read="counters connections", timeout_seconds=30),
 }
