@@ -178,9 +178,11 @@ def test_r8_hiding_the_panel_sends_view_null_and_stops_live_messages_of_that_dia
     me = open_console("operator")
     page = me.page
     me.open(lead["id"])
+    # From the server's `viewing` acknowledgement on, the dialog's messages are pushed.
+    wait_for(page, lambda: any(f.get("type") == "viewing" and f.get("dialog_id") == lead["id"] for f in me.received))
     bot.say(lead["ref"], "Live while open")
     expect(me.messages().filter(has_text="Live while open")).to_have_count(1)
-    assert any(f.get("type") == "message.created" and f.get("dialog_id") == lead["id"] for f in me.received)
+    wait_for(page, lambda: any(f.get("type") == "message.created" and f.get("dialog_id") == lead["id"] for f in me.received))
 
     page.get_by_test_id("btn-hide-panel").click()
     expect(page.get_by_test_id("dialog-panel")).to_have_count(0)
