@@ -98,8 +98,9 @@ class OperatorSite(Construct):
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-            # Everything but Host (API Gateway answers only to its own host name); this managed
-            # policy forwards Authorization, which the operator API needs.
+            # Everything but Host (API Gateway answers only to its own host name). With caching
+            # disabled this managed policy also forwards Authorization, which the operator API needs
+            # (no other origin request policy may).
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=self.headers,
         )

@@ -7,6 +7,8 @@ for the deployed configuration, the websocket, and what the UI's files reference
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -193,3 +195,9 @@ def test_the_stylesheets_load_nothing_from_elsewhere():
         for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", sheet.read_text()):
             assert "://" not in url and not url.startswith("//"), f"{sheet.name}: {url}"
         assert "@import" not in sheet.read_text()
+
+
+def test_the_local_runtime_can_import_the_policy_without_the_cdk():
+    code = "import sys, infra.csp; print(any(m.startswith(('aws_cdk', 'jsii')) for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
