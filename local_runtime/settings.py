@@ -40,23 +40,36 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _number(env: dict[str, str], name: str, default: float | None, kind: type = float) -> float | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r}: expected a number") from None
+    if number < 0:
+        raise SystemExit(f"{name}={value!r}: expected a number >= 0")
+    return number
+
+
 def parse_options(argv: list[str] | None = None, env: dict[str, str] | None = None) -> RuntimeOptions:
     env = dict(os.environ if env is None else env)
     parser = argparse.ArgumentParser(prog="python -m local_runtime", description="Handover on one machine")
-    parser.add_argument("--port", type=int, default=int(env.get("HANDOVER_PORT") or 8000),
+    parser.add_argument("--port", type=int, default=_number(env, "HANDOVER_PORT", 8000, int),
                         help="the gateway's port on 127.0.0.1 (HANDOVER_PORT, default 8000; 0 picks a free one)")
     parser.add_argument("--data-dir", default=env.get("HANDOVER_DATA_DIR") or ".data",
                         help="where DynamoDB Local keeps its data (HANDOVER_DATA_DIR, default .data/)")
     parser.add_argument("--no-demo", action="store_true", help="no demo bot, leads or simulator data (HANDOVER_DEMO=0)")
     args = parser.parse_args(argv)
-    schedule = env.get("HANDOVER_SCHEDULE_SECONDS")
+    schedule = _number(env, "HANDOVER_SCHEDULE_SECONDS", None)
     repo = Path(__file__).resolve().parent.parent
     return RuntimeOptions(
         port=args.port,
         data_dir=Path(args.data_dir).resolve(),
         demo=_flag(env.get("HANDOVER_DEMO"), True) and not args.no_demo,
-        schedule_seconds=float(schedule) if schedule else None,
-        ws_idle_seconds=float(env.get("HANDOVER_WS_IDLE_SECONDS") or DEFAULT_WS_IDLE_SECONDS),
+        schedule_seconds=schedule or None,
+        ws_idle_seconds=_number(env, "HANDOVER_WS_IDLE_SECONDS", DEFAULT_WS_IDLE_SECONDS) or DEFAULT_WS_IDLE_SECONDS,
         static_dir=Path(env.get("HANDOVER_STATIC_DIR") or repo / "static_site"),
         test_hooks=_flag(env.get("HANDOVER_TEST_HOOKS"), False),
     )
