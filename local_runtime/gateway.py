@@ -3,6 +3,7 @@ the static operator UI at `/`, its `config.json`, and the lead simulator at `/de
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -18,8 +19,9 @@ from local_runtime.invoker import Invoker, log_line
 
 log = logging.getLogger("local_runtime")
 
-# API Gateway refuses REST payloads over 10 MB.
+# API Gateway refuses REST payloads over 10 MB and answers 504 after 29 s.
 MAX_REST_BODY = 10 * 1024 * 1024
+INTEGRATION_TIMEOUT_SECONDS = 29.0
 SIMULATOR_DIR = Path(__file__).resolve().parent / "simulator"
 
 
@@ -88,14 +90,19 @@ class RestGateway:
         started = time.perf_counter()
         body = await request.read() if request.body_exists else None
         headers = {name: value for name, value in request.headers.items()}
+        call = asyncio.ensure_future(self.invoker.rest(request.method, request.path_qs, headers, body or None))
         try:
-            answer = await self.invoker.rest(request.method, request.path_qs, headers, body or None)
+            # API Gateway gives up on an integration after 29 s; the Lambda itself runs on.
+            answer = await asyncio.wait_for(asyncio.shield(call), INTEGRATION_TIMEOUT_SECONDS)
             status = int(answer["statusCode"])
             response_headers: dict[str, Any] = dict(answer.get("headers") or {})
             multi = answer.get("multiValueHeaders") or {}
             payload = answer.get("body")
             if answer.get("isBase64Encoded") and payload is not None:
                 payload = base64.b64decode(payload)
+        except TimeoutError:
+            status, response_headers, multi = 504, {"x-amzn-ErrorType": "InternalServerErrorException"}, {}
+            payload = json.dumps({"message": "Endpoint request timed out"})
         except LocalGatewayException as error:
             status, response_headers, multi, payload = error.CODE, dict(error.headers), {}, error.body
         except Exception:
