@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,7 +92,9 @@ def strip_runtime_provided(zip_path: Path) -> None:
 
 @contextmanager
 def _working_directory(path: Path) -> Iterator[None]:
-    # The construct writes `chalice.out/` into the current directory; keep it in the build dir.
+    # The construct writes `chalice.out/<uuid>/` into the current directory at every synth;
+    # keep it in the build dir and drop the previous synth's copy.
+    shutil.rmtree(path / "chalice.out", ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
     before = os.getcwd()
     os.chdir(path)
