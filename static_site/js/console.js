@@ -45,6 +45,10 @@ export class Console {
       onOpen: (reconnected) => this.onOpen(reconnected),
     });
     this.listRequest = 0;
+    this.countsRequest = 0;
+    // Tab events that arrive while the tab's first page is being read: applied again on top
+    // of the page, which may have been read before they happened.
+    this.listEvents = null;
     this.readTimer = null;
     this.countsTimer = null;
     this.onVisibility = () => this.visibilityChanged();
@@ -100,7 +104,13 @@ export class Console {
   onOpen(reconnected) {
     this.sendView();
     this.live.send({ action: 'visibility', visible: !isHidden() });
+    // Events flow from now on; what changed before (since the first read, or during a drop)
+    // is read again.
     if (reconnected) this.resync();
+    else {
+      this.loadCounts();
+      this.loadList();
+    }
   }
 
   // After a drop: everything that changed meanwhile, with no manual refresh (by seq for the
@@ -140,8 +150,11 @@ export class Console {
   }
 
   async loadCounts() {
+    const request = ++this.countsRequest;
     try {
-      this.set({ counts: await this.api.get('/api/counts') });
+      const counts = await this.api.get('/api/counts');
+      // A `counts` frame that came meanwhile is newer than this answer.
+      if (request === this.countsRequest) this.set({ counts });
     } catch (_) {
       // the websocket's `counts` events will bring them
     }
@@ -151,15 +164,24 @@ export class Console {
     const tab = this.state.tab;
     const request = ++this.listRequest;
     const cursor = more ? this.state.list.nextCursor : null;
-    this.set({ list: { ...this.state.list, loading: true, items: more ? this.state.list.items : this.state.list.items } });
+    if (!more) this.listEvents = [];
+    this.set({ list: { ...this.state.list, loading: true } });
     try {
       const query = cursor ? `?cursor=${enc(cursor)}` : '';
       const body = await this.api.get(`/api/tabs/${tab}${query}`);
       if (request !== this.listRequest) return;
-      const items = more ? mergeSummaries(this.state.list.items, body.items || []) : (body.items || []);
+      let items;
+      if (more) {
+        items = mergeSummaries(this.state.list.items, body.items || []);
+      } else {
+        items = body.items || [];
+        for (const change of this.listEvents || []) items = applyListChange(items, change);
+        this.listEvents = null;
+      }
       this.set({ list: { items, nextCursor: body.next_cursor || null, loading: false } });
     } catch (error) {
       if (request !== this.listRequest) return;
+      if (!more) this.listEvents = null;
       this.set({ list: { ...this.state.list, loading: false } });
       this.fail(error);
     }
@@ -367,13 +389,12 @@ export class Console {
         return this.onDialogChanged(event);
       case 'dialog.removed':
         this.expectCounts();
-        if (event.tab === this.state.tab) {
-          this.set({ list: { ...this.state.list, items: this.state.list.items.filter((i) => i.lead_id !== event.dialog_id) } });
-        }
+        if (event.tab === this.state.tab) this.changeList({ removed: event.dialog_id });
         return undefined;
       case 'viewing':
         return this.onViewing(event);
       case 'counts':
+        this.countsRequest += 1;
         clearTimeout(this.countsTimer);
         this.countsTimer = null;
         if (event.counts) this.set({ counts: { ...this.state.counts, ...event.counts } });
@@ -436,10 +457,7 @@ export class Console {
     const { tab, dialog } = event;
     if (!dialog || !dialog.lead_id) return;
     if (event.type === 'dialog.added') this.expectCounts();
-    if (tab === this.state.tab) {
-      const others = this.state.list.items.filter((item) => item.lead_id !== dialog.lead_id);
-      this.set({ list: { ...this.state.list, items: [...others, dialog].sort(byActivity) } });
-    }
+    if (tab === this.state.tab) this.changeList({ dialog });
     if (this.isOpen(dialog.lead_id) && this.state.dialog.lead) {
       const lead = { ...this.state.dialog.lead, dialog: { state: dialog.state, operators: dialog.operators || [] } };
       if (dialog.name !== undefined) lead.name = dialog.name;
@@ -450,6 +468,11 @@ export class Console {
     } else if (event.cause === 'message' && event.message && event.message.from === 'lead') {
       this.sounds.notify('new-message', `${dialog.lead_id}:${event.message.seq}`, tab);
     }
+  }
+
+  changeList(change) {
+    if (this.listEvents) this.listEvents.push(change);
+    this.set({ list: { ...this.state.list, items: applyListChange(this.state.list.items, change) } });
   }
 
   onDelivery(event) {
@@ -465,6 +488,15 @@ export function mergeMessages(current, incoming) {
     if (message && typeof message.seq === 'number') bySeq.set(message.seq, { ...bySeq.get(message.seq), ...message });
   }
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+// {dialog}: add or replace (the newer activity wins); {removed: id}: take it off the list.
+function applyListChange(items, change) {
+  if (change.removed) return items.filter((item) => item.lead_id !== change.removed);
+  const { dialog } = change;
+  const current = items.find((item) => item.lead_id === dialog.lead_id);
+  if (current && String(current.last_activity_at || '') > String(dialog.last_activity_at || '')) return items;
+  return [...items.filter((item) => item.lead_id !== dialog.lead_id), dialog].sort(byActivity);
 }
 
 function mergeSummaries(current, incoming) {
