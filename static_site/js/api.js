@@ -190,17 +190,13 @@ export class Api {
   }
 }
 
-// S3 answers an XML error document; its <Message> is the readable part. DOMParser reads it
-// as data (no script runs in an XML document parsed this way).
+// S3 answers an XML error document; its <Message> is the readable part. Read with a regular
+// expression: the text is only ever shown as text.
 function storageReason(text) {
-  if (!text) return '';
-  try {
-    const doc = new DOMParser().parseFromString(text, 'application/xml');
-    const node = doc.getElementsByTagName('Message')[0];
-    return node ? node.textContent : '';
-  } catch (_) {
-    return '';
-  }
+  const match = /<Message>([^<]{1,500})<\/Message>/.exec(text || '');
+  if (!match) return '';
+  const entities = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&apos;': "'", '&amp;': '&' };
+  return match[1].replace(/&(lt|gt|quot|apos|amp);/g, (entity) => entities[entity]);
 }
 
 export const enc = encodeURIComponent;

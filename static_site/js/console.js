@@ -215,7 +215,7 @@ export class Console {
   async reloadMessages() {
     const dialog = this.state.dialog;
     if (!dialog) return;
-    this.setDialog({ loading: true, error: false });
+    this.setDialog({ loading: true, error: false, missedWhileLoading: false });
     try {
       const body = await this.api.get(`/api/dialogs/${enc(dialog.id)}`);
       if (!this.isOpen(dialog.id)) return;
@@ -227,7 +227,7 @@ export class Console {
         loading: false,
         version: this.state.dialog.version + 1,
       });
-      if (this.state.dialog.viewAcked) this.backfill(dialog.id);
+      if (this.state.dialog.viewAcked || this.state.dialog.missedWhileLoading) this.backfill(dialog.id);
       this.markReadSoon();
     } catch (error) {
       if (!this.isOpen(dialog.id)) return;
@@ -432,7 +432,11 @@ export class Console {
     const { dialog_id: id, message } = event;
     if (!this.isOpen(id) || !message || typeof message.seq !== 'number') return;
     const dialog = this.state.dialog;
-    if (dialog.loading) return; // the reload in flight brings it
+    if (dialog.loading) {
+      // The load in flight may have been read before this message: fetch by seq after it.
+      this.setDialog({ missedWhileLoading: true });
+      return;
+    }
     const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
     this.setDialog({ messages: mergeMessages(dialog.messages, [message]) });
     if (event.dialog && dialog.lead) {

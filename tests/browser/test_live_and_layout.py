@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Route, expect
 
 from infra.csp import UiOrigins, content_security_policy
+from tests.browser.conftest import Console
 
 
 def test_reconnect_backfills_every_missed_message_in_order_without_a_refresh(open_console, bot):
@@ -63,6 +64,8 @@ def test_language_follows_the_browser_and_can_be_switched(new_context, runtime):
     page.reload()
     expect(page.get_by_test_id("tab-all")).to_contain_text("Все")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
+    Console(page, runtime).wait_online()
+    Console(page, runtime).shot("russian")
 
 
 def test_phone_sized_screen_shows_the_dialog_as_a_full_screen_view(open_console, bot):
