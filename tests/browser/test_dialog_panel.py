@@ -196,3 +196,24 @@ def test_r8_hiding_the_panel_sends_view_null_and_stops_live_messages_of_that_dia
     # ...but no message of the hidden dialog was pushed to this page any more.
     later = me.received[received_before:]
     assert not [f for f in later if f.get("type") == "message.created" and f.get("dialog_id") == lead["id"]]
+
+
+def test_dialog_state_and_operators_follow_other_operators_live(open_console, bot):
+    lead = bot.waiting_lead(name="Two Operators")
+    me = open_console("operator")
+    other = open_console("operator2")
+    me.open(lead["id"])
+    state = me.page.get_by_test_id("dialog-state")
+    expect(state).to_have_attribute("data-state", "waiting")
+
+    other.open(lead["id"])
+    other.start()
+    expect(state).to_have_attribute("data-state", "operator")
+    expect(state).to_contain_text("operator2")
+    expect(me.page.get_by_test_id("info-operators")).to_have_text("operator2")
+    expect(me.item(lead["id"])).to_have_count(0)  # it left Waiting for everyone
+
+    me.start()
+    expect(other.page.get_by_test_id("info-operators")).to_have_text(re.compile(r"operator2, operator|operator, operator2"))
+    other.page.get_by_test_id("btn-leave").click()
+    expect(state).to_have_text(re.compile(r"With operators: operator$"))
