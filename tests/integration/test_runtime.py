@@ -120,7 +120,7 @@ def test_the_lead_simulator_loop_through_the_demo_bot(handover_runtime):
     assert "bad signature" not in rt.log_text()
 
 
-def test_a_connection_gone_without_disconnect_is_dropped_when_the_app_hits_gone_exception(handover_runtime):
+def test_a_bots_handoff_is_pushed_live_and_a_vanished_connection_is_dropped_on_gone_exception(handover_runtime):
     rt = handover_runtime
     headers = sign_in(rt, "operator2")
     table = f"{rt.backends['table_prefix']}connections"
@@ -132,26 +132,41 @@ def test_a_connection_gone_without_disconnect_is_dropped_when_the_app_hits_gone_
         return dynamodb(rt).get_item(TableName=table, Key={"connection_id": {"S": connection_id}},
                                      ConsistentRead=True).get("Item")
 
-    async def connect_and_vanish() -> str:
+    async def open_connection():
         before = open_ids()
         ticket = requests.post(f"{rt.url}/api/ws-ticket", headers=headers, timeout=TIMEOUT).json()
         ws = await connect(f"{ticket['ws_url']}?ticket={ticket['ticket']}", open_timeout=TIMEOUT)
-        connection_id = (open_ids() - before).pop()
-        requests.post(f"{rt.url}/_local/connections/{connection_id}/vanish", timeout=TIMEOUT).raise_for_status()
-        await asyncio.sleep(0.2)
-        await ws.close()
-        return connection_id
+        return ws, (open_ids() - before).pop()
 
-    connection_id = run(connect_and_vanish())
-    assert record(connection_id) is not None, "no $disconnect ran, so the app still has the record"
-    # A handoff is pushed to every operator's connection: the app meets GoneException.
-    ref = f"gone-{uuid.uuid4().hex[:8]}"
-    requests.put(f"{rt.url}/bot/v1/leads/{ref}", json={"name": "Gone test"}, headers=bot_headers(rt),
-                 timeout=TIMEOUT).raise_for_status()
-    requests.post(f"{rt.url}/bot/v1/leads/{ref}/handoff", json={"reason": "test"}, headers=bot_headers(rt),
-                  timeout=TIMEOUT).raise_for_status()
-    eventually(lambda: record(connection_id) is None, timeout=15)
-    assert re.search(rf"MGMT +POST @connections/{re.escape(connection_id)} 410", rt.log_text())
+    async def frame_about(ws, lead_id: str) -> dict:
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            if frame.get("type") == "dialog.added" and frame.get("dialog", {}).get("lead_id") == lead_id:
+                return frame
+
+    async def scenario() -> tuple[str, dict]:
+        live, _ = await open_connection()
+        stale, stale_id = await open_connection()
+        requests.post(f"{rt.url}/_local/connections/{stale_id}/vanish", timeout=TIMEOUT).raise_for_status()
+        await stale.close()
+        assert record(stale_id) is not None, "no $disconnect ran, so the app still has the record"
+        await live.send(json.dumps({"action": "view", "dialog_id": None, "tab": "waiting"}))
+        # The bot hands a new lead over: the Waiting tab changes for every operator's connection.
+        ref = f"gone-{uuid.uuid4().hex[:8]}"
+        lead = requests.put(f"{rt.url}/bot/v1/leads/{ref}", json={"name": "Gone test"}, headers=bot_headers(rt),
+                            timeout=TIMEOUT)
+        lead.raise_for_status()
+        requests.post(f"{rt.url}/bot/v1/leads/{ref}/handoff", json={"reason": "test"}, headers=bot_headers(rt),
+                      timeout=TIMEOUT).raise_for_status()
+        frame = await frame_about(live, lead.json()["id"])
+        await live.close()
+        return stale_id, frame
+
+    stale_id, frame = run(scenario())
+    assert frame["tab"] == "waiting" and frame["dialog"]["name"] == "Gone test"
+    # The push to the vanished connection met GoneException, and the app dropped the record.
+    eventually(lambda: record(stale_id) is None, timeout=15)
+    assert re.search(rf"MGMT +POST @connections/{re.escape(stale_id)} 410", rt.log_text())
 
 
 def test_scheduled_functions_run_on_the_overridden_rate(handover_runtime):
