@@ -137,13 +137,13 @@ class WebhookDelivery:
                 leads.append(lead_id)
         return self._work(leads, time_left)
 
-    def sweep(self, time_left: float | None = None, limit_per_shard: int = 500) -> int:
+    def sweep(self, time_left: float | None = None, limit_per_shard: int = 1000) -> int:
         """Every due item's lead (retry time reached, or a dead function's lease ended)."""
         now = iso(self.clock.now())
         leads: list[str] = []
         for shard in range(DUE_SHARDS):
             query = DeliveryModel.due.query(
-                f"due#{shard}", DeliveryModel.next_attempt_at <= now, limit=limit_per_shard, page_size=limit_per_shard
+                f"due#{shard}", DeliveryModel.next_attempt_at <= now, limit=limit_per_shard, page_size=250
             )
             for item in query:
                 if item.lead_id not in leads:
@@ -196,7 +196,11 @@ class WebhookDelivery:
         begun = [item for item in queue if int(item.attempts) or int(item.done) or item.claim]
         head = begun[0] if begun else queue[0]
         if head.next_attempt_at > now:
-            return None  # waiting for its retry, or another function holds it
+            # Waiting for its retry, or another function holds it. What waits behind it is
+            # not due before it: say so in the `due` index, or the sweep would keep finding
+            # those items first and the retries of other leads would starve behind them.
+            self._defer_behind(queue, head)
+            return None
         token = secrets.token_hex(8)
         lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
         try:
@@ -209,6 +213,21 @@ class WebhookDelivery:
                 return None  # someone else claimed it first
             raise
         return head, token
+
+    @staticmethod
+    def _defer_behind(queue: list[DeliveryModel], head: DeliveryModel) -> None:
+        for item in queue:
+            if item is head or item.claim or item.next_attempt_at >= head.next_attempt_at:
+                continue
+            try:
+                item.update(
+                    [DeliveryModel.next_attempt_at.set(head.next_attempt_at)],
+                    condition=(DeliveryModel.next_attempt_at == item.next_attempt_at)
+                    & DeliveryModel.claim.does_not_exist(),
+                )
+            except UpdateError as error:
+                if not _conditional_failed(error):
+                    raise
 
     def _deliver_item(self, claimed: tuple[DeliveryModel, str], run: _Run) -> tuple[int, bool]:
         """Send the item's remaining events. Answers (events finished, whether the queue

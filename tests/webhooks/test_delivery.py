@@ -220,3 +220,29 @@ def test_an_item_that_sorts_before_a_begun_one_waits_for_it(hooks):
     assert [c.webhook_id for c in hooks.receiver.delivered()][-1] == "evt_racing_edit"
     assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
         "dialog.operator_joined", "message.created", "lead.updated"]
+
+
+def test_items_behind_a_waiting_head_leave_the_due_index_until_its_retry(hooks):
+    """Otherwise a bot that is down for hours fills the sweep's pages with items that cannot
+    go yet, and the due retries of other leads starve behind them."""
+    from chalicelib.storage.deliveries import DUE_SHARDS
+
+    def due_now():
+        now = iso(hooks.clock.now())
+        return [i for s in range(DUE_SHARDS) for i in DeliveryModel.due.query(f"due#{s}", DeliveryModel.next_attempt_at
+                                                                               <= now)]
+
+    hooks.receiver.plan = [500]
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    hooks.feed()
+    for n in range(3):
+        operator_says(hooks, lead, f"waiting {n}")
+    assert len(due_now()) == 3
+    hooks.sweep()
+    assert due_now() == [], "deferred to the head's retry time"
+    (head, *behind) = DeliveryModel.query(lead)
+    assert all(item.next_attempt_at == head.next_attempt_at for item in behind)
+    hooks.drain()
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
+        "dialog.operator_joined", "message.created", "message.created", "message.created", "message.created"]
