@@ -235,3 +235,23 @@ def test_a_killed_runtime_takes_dynamodb_local_with_it(tmp_path):
         rt.process.send_signal(signal.SIGKILL)
         rt.process.wait(10)
         eventually(lambda: _java_pids(data_dir) == [], timeout=10)
+
+
+def test_bad_input_is_one_log_line_and_no_stack_trace(handover_runtime):
+    rt = handover_runtime
+    offset = rt.log_path.stat().st_size
+    bad = [
+        ("POST", "/bot/v1/leads/x/messages", b"{not json", bot_headers(rt)),
+        ("POST", "/bot/v1/leads/x/messages", b'{"id": "", "from": "nobody"}', bot_headers(rt)),
+        ("GET", "/api/tabs/nope", None, sign_in(rt)),
+        ("GET", "/bot/v1/leads/x", None, {"Authorization": "Bearer not-a-key"}),
+    ]
+    for method, path, body, headers in bad:
+        answer = requests.request(method, rt.url + path, data=body, timeout=TIMEOUT,
+                                  headers={**headers, "Content-Type": "application/json"})
+        assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text)
+        assert set(answer.json()) == {"error"}
+    new = rt.log_text(offset)
+    for method, path, _, _ in bad:
+        assert re.search(rf"REST +{method} {re.escape(path)} 4\d\d \d+ms", new), (method, path, new)
+    assert "Traceback" not in new
