@@ -440,7 +440,9 @@ export class Console {
     const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
     this.setDialog({ messages: mergeMessages(dialog.messages, [message]) });
     if (event.dialog && dialog.lead) {
-      this.setDialog({ lead: { ...this.state.dialog.lead, dialog: { state: event.dialog.state, operators: event.dialog.operators || [] } } });
+      const lead = { ...this.state.dialog.lead, dialog: { state: event.dialog.state, operators: event.dialog.operators || [] } };
+      if (typeof event.dialog.unread === 'number') lead.unread = event.dialog.unread;
+      this.setDialog({ lead });
     }
     // A gap (an event lost in a reconnect race) is filled from the server by seq.
     if (message.seq > last + 1 && dialog.messages.length) this.backfill(id);
@@ -465,6 +467,7 @@ export class Console {
     if (this.isOpen(dialog.lead_id) && this.state.dialog.lead) {
       const lead = { ...this.state.dialog.lead, dialog: { state: dialog.state, operators: dialog.operators || [] } };
       if (dialog.name !== undefined) lead.name = dialog.name;
+      if (typeof dialog.unread === 'number') lead.unread = dialog.unread;
       this.setDialog({ lead });
     }
     if (event.type === 'dialog.added') {

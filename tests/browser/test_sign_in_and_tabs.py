@@ -74,6 +74,7 @@ def test_tabs_show_live_counts_and_dialogs(open_console, bot):
 
     # Start the conversation: the dialog leaves Waiting and shows on Mine.
     me.open(lead["id"])
+    expect(item.get_by_test_id("dialog-unread")).to_have_count(0)  # opening it read it
     me.start()
     expect(item).to_have_count(0)
     me.tab("mine")
