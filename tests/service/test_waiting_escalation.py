@@ -125,3 +125,23 @@ def test_an_escalation_tick_reads_only_the_crossing_dialogs(room, aws, leads):
     # the index; the crossing's mark; its lead; every connection (the online index)
     assert aws.dynamodb() == ["Query", "PutItem", "BatchGetItem", "Query"]
     assert sorted(room.management.attempts) == sorted(room.ids.values())
+
+
+def test_a_leads_table_from_before_the_escalation_gains_its_index(aws):
+    """`.data/` kept from an older checkout: the local runtime adds the missing GSI."""
+    from chalicelib.storage.models import LeadModel
+    from local_runtime.tables import add_missing_indexes
+
+    client = LeadModel._get_connection().connection.client
+    client.update_table(TableName=LeadModel.Meta.table_name,
+                        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "waiting-since"}}])
+
+    def names() -> set[str]:
+        table = client.describe_table(TableName=LeadModel.Meta.table_name)["Table"]
+        return {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+
+    assert "waiting-since" not in names()
+
+    assert add_missing_indexes(LeadModel) == ["waiting-since"]
+    assert names() == {"waiting", "all", "waiting-since"}
+    assert add_missing_indexes(LeadModel) == []
