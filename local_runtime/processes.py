@@ -27,13 +27,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec. A new process group keeps a terminal's
-    # Ctrl+C from reaching the child before the runtime has stopped using it.
-    os.setpgrp()
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(signum: int = signal.SIGKILL) -> Callable[[], None]:
+    """A preexec_fn: the child gets `signum` when the thread that started it exits."""
+
+    def preexec() -> None:
+        # Runs in the child between fork and exec. A new process group keeps a terminal's
+        # Ctrl+C from reaching the child before its parent has stopped using it.
+        os.setpgrp()
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signum)
+
+    return preexec
 
 
 def spawn(args: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
@@ -42,7 +47,7 @@ def spawn(args: list[str], log: Path, env: dict[str, str] | None = None, cwd: Pa
     try:
         return subprocess.Popen(
             args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, cwd=cwd, preexec_fn=_die_with_parent,
+            env=env, cwd=cwd, preexec_fn=die_with_parent(),
         )
     finally:
         out.close()

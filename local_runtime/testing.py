@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from local_runtime.processes import free_port
+from local_runtime.processes import die_with_parent, free_port
 from local_runtime.runtime import READY_PREFIX
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,8 +98,10 @@ class LocalRuntime:
         if not self.demo:
             args.append("--no-demo")
         with open(self.log_path, "ab") as log:
+            # If the test process dies, the runtime gets SIGTERM and stops cleanly (and its
+            # own children die with it in any case).
             self.process = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+                                            stdin=subprocess.DEVNULL, preexec_fn=die_with_parent(signal.SIGTERM))
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             text = self.log_text(offset)
@@ -138,7 +140,8 @@ class LocalRuntime:
 @contextmanager
 def running_runtime(data_dir: Path, *, port: int | None = None, demo: bool = True, app: str = "app:app",
                     env: dict[str, str] | None = None) -> Iterator[LocalRuntime]:
-    """Start the runtime (a child process) and stop it on exit, whatever happened."""
+    """Start the runtime (a child process) and stop it on exit, whatever happened. Call it from
+    a thread that outlives the runtime (the main thread): the runtime stops when that thread ends."""
     runtime = LocalRuntime(Path(data_dir), port or free_port(), demo=demo, app=app, env=dict(env or {}))
     runtime.start()
     try:
