@@ -279,3 +279,17 @@ def test_the_message_hot_path_costs_one_update_per_hidden_operator_and_no_read(r
 
     assert hidden - visible == Counter({"UpdateItem": 2})
     assert visible - hidden == Counter()
+
+
+def test_app_declares_the_per_minute_schedule_and_it_reads_two_queries(defaults, client, aws):
+    from chalice.app import Rate, ScheduledEventConfig
+
+    from app import app
+
+    [source] = [s for s in app.event_sources if isinstance(s, ScheduledEventConfig) and s.name == "send_reminders"]
+    assert isinstance(source.schedule_expression, Rate)
+    assert (source.schedule_expression.value, source.schedule_expression.unit) == (1, Rate.MINUTES)
+    aws.clear()
+    client.lambda_.invoke("send_reminders", client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert aws.dynamodb() == ["Query", "Query"]  # the pending index; the waiting-since index
