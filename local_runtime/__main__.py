@@ -13,7 +13,7 @@ def main() -> None:
     options = parse_options()
     # HANDOVER_APP names another Chalice app (`module:attribute`); the integration tests'
     # gateway tests use a small one of their own.
-    asyncio.run(serve(options, os.environ.get("HANDOVER_APP") or "app:app"))
+    raise SystemExit(asyncio.run(serve(options, os.environ.get("HANDOVER_APP") or "app:app")))
 
 
 if __name__ == "__main__":

@@ -187,7 +187,20 @@ def write_credentials(data_dir: Path, url: str, ws_url: str, bots: list[dict[str
     return path
 
 
-async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> None:
+async def _watch_backends(backends: Backends, stopping: asyncio.Event) -> str:
+    """If DynamoDB Local or moto dies, the runtime cannot work: say so and stop."""
+    names = ("DynamoDB Local", "moto server")
+    while not stopping.is_set():
+        for name, process in zip(names, backends.processes, strict=False):
+            if process.poll() is not None:
+                stopping.set()
+                return f"{name} exited unexpectedly (code {process.returncode}); see the logs in the data directory"
+        await asyncio.sleep(1)
+    return ""
+
+
+async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> int:
+    """Run until Ctrl+C/SIGTERM (exit code 0) or until a backend dies (1)."""
     setup_logging()
     began = time.monotonic()
     stopping = asyncio.Event()
@@ -199,7 +212,13 @@ async def serve(options: RuntimeOptions, app_spec: str = "app:app") -> None:
         credentials = options.data_dir / "local-credentials.json"
         print(f"{READY_PREFIX}{running.url}  (UI at /, lead simulator at /demo/; logins in {credentials}; "
               f"started in {time.monotonic() - began:.1f} s; Ctrl+C stops)", flush=True)
+        watchdog = asyncio.create_task(_watch_backends(running.backends, stopping))
         await stopping.wait()
+        problem = await watchdog if watchdog.done() else ""
+        watchdog.cancel()
+        if problem:
+            log.error("%s", problem)
         print("stopping…", flush=True)
+        return 1 if problem else 0
     finally:
         await stop(running)
