@@ -140,8 +140,10 @@ def test_r11_attach_a_file_with_a_progress_bar_and_a_clear_error_when_refused(op
         files=[{"name": "fake.png", "mimeType": "image/png", "buffer": b"this is not a png at all"}])
     expect(progress).to_have_js_property("value", 1)
     page.get_by_test_id("composer-send").click()
-    expect(alert).to_contain_text("not sent")
+    expect(alert).to_contain_text("fake.png")
+    expect(alert).to_contain_text("refused")
     expect(alert).to_contain_text("PNG")
+    expect(progress).to_have_count(0)
     me.shot("composer-refused")
 
 

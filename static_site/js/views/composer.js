@@ -54,10 +54,14 @@ export function Composer({ controller }) {
     } catch (e) {
       const refused = e && e.code === 'upload_rejected';
       if (refused) {
+        // The files cannot be used again (the server checked them): name them and drop them.
+        const names = ready.map((f) => f.name).join(', ');
         filesRef.current = [];
         setFiles([]);
+        setError(t('composer.refused', { name: names, reason: e.message }));
+      } else {
+        setError(t('composer.send_failed', { reason: e ? e.message : '' }));
       }
-      setError(t('composer.send_failed', { reason: e ? e.message : '' }));
     } finally {
       setSending(false);
       if (input.current) input.current.focus();
