@@ -46,7 +46,7 @@ function Header({ dialog, me, state, controller }) {
         ${(mine || d.state === 'bot') && html`
           <button type="button" data-testid="btn-leave" title=${t('btn.leave')} aria-label=${t('btn.leave')}
             onClick=${() => controller.leave()}><span aria-hidden="true">⇥</span><span class="label">${t('btn.leave')}</span></button>`}
-        ${d.state !== 'bot' && html`
+        ${(d.state === 'waiting' || mine) && html`
           <button type="button" data-testid="btn-resolve" title=${t('btn.resolve')} aria-label=${t('btn.resolve')}
             onClick=${() => controller.resolve()}><span aria-hidden="true">✓</span><span class="label">${t('btn.resolve')}</span></button>`}
         ${!state.infoVisible && html`
