@@ -1,0 +1,149 @@
+"""Scaling: the same request on a small and on a large data set should cost the same.
+
+- a message page (the dialog's newest page, and a page deep in the history) in a dialog with
+  100 and with 100,000 messages: both dialogs exist at once, measured in alternating blocks;
+- a tab page (Waiting and All) with 100 and with 10,000 dialogs waiting;
+- the per-minute tick (`send_reminders`: reminders and the waiting-room escalation) with 10 and
+  with 10,000 leads waiting.
+
+Tabs and the tick cannot have both sizes at once (every waiting dialog is on the same tab), so
+they are measured before and after seeding, each in blocks alternating with a reference request
+(the small dialog's newest page: one Query of the same size in both phases), whose own ratio says
+how much the machine itself drifted between the phases.
+
+Times are the handler's duration inside the runtime (the meter), medians over the repetitions,
+after WARMUP unmeasured calls of each case. DynamoDB requests and read units per call come from
+the same meter and show why the time does not grow: each page is one Query of one page.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.common import Bench, Bot, median, ratio
+from bench.seed import seed_leads, seed_messages
+
+REPS = 10
+BLOCKS = 3
+WARMUP = 3
+TICK_REPS = 5
+
+
+def _measure(bench: Bench, token: str, path: str, reps: int) -> dict[str, Any]:
+    bench.meter.reset()
+    for _ in range(reps):
+        bench.call("GET", path, token)
+    snapshot = bench.meter.read()
+    entry = next(e for tag, e in snapshot.items() if tag.startswith("GET "))
+    n = entry["invocations"]
+    return {"durations": entry["duration_ms"],
+            "dynamodb_requests": sum(v for k, v in entry["requests"].items() if k.startswith("dynamodb.")) / n,
+            "requests": {k: v / n for k, v in entry["requests"].items()}, "rru": entry["rru"] / n}
+
+
+def _case(bench: Bench, token: str, path: str, reference: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`path` and the reference request, in alternating blocks: (case, reference)."""
+    for _ in range(WARMUP):
+        bench.call("GET", path, token)
+        bench.call("GET", reference, token)
+    runs, references = [], []
+    for _ in range(BLOCKS):
+        runs.append(_measure(bench, token, path, REPS))
+        references.append(_measure(bench, token, reference, REPS))
+    return _merge(runs), _merge(references)
+
+
+def _merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    durations = [d for run in runs for d in run["durations"]]
+    return {"median_ms": round(median(durations), 2), "n": len(durations),
+            "dynamodb_requests": runs[-1]["dynamodb_requests"], "requests": runs[-1]["requests"],
+            "rru": round(runs[-1]["rru"], 2)}
+
+
+def _pair(small: dict[str, Any], large: dict[str, Any], small_label: str, large_label: str) -> dict[str, Any]:
+    return {small_label: small, large_label: large, "ratio": round(ratio(large["median_ms"], small["median_ms"]), 2)}
+
+
+def _tick(bench: Bench) -> dict[str, Any]:
+    bench.meter.invoke("send_reminders")  # warm-up
+    bench.meter.reset()
+    for _ in range(TICK_REPS):
+        bench.meter.invoke("send_reminders")
+    entry = bench.meter.read()["schedule send_reminders"]
+    n = entry["invocations"]
+    return {"median_ms": round(median(entry["duration_ms"]), 2), "n": n,
+            "dynamodb_requests": sum(v for k, v in entry["requests"].items() if k.startswith("dynamodb.")) / n,
+            "requests": {k: v / n for k, v in entry["requests"].items()},
+            "rru": round(entry["rru"] / n, 2), "wru": round(entry["wru"] / n, 2)}
+
+
+def measure_scaling(bench: Bench, log: Any = print, messages_large: int = 100_000, dialogs_large: int = 10_000,
+                    leads_large: int = 10_000) -> dict[str, Any]:
+    prefix = bench.backends["table_prefix"]
+    dynamodb = bench.dynamodb()
+    bot_id, api_key = bench.create_bot("Scaling bot")
+    bot = Bot(bench, api_key)
+    token = bench.login("operator", bench.runtime.operator("operator")["password"])
+    results: dict[str, Any] = {"reps": REPS * BLOCKS, "warmup_calls_per_case": WARMUP}
+
+    # --- message pages: both dialogs at once, alternating blocks ------------------------------
+    dialogs = {}
+    for label, size in (("small", 100), ("large", messages_large)):
+        ref = f"scale-{label}"
+        lead = bot.lead(ref)
+        bot.say(ref, "the first message")
+        started = time.perf_counter()
+        seed_messages(dynamodb, prefix, lead["id"], size)
+        log(f"  seeded {size} messages in {time.perf_counter() - started:.1f} s")
+        dialogs[label] = (lead["id"], size)
+    for kind in ("newest", "deep"):
+        paths = {}
+        for label, (lead_id, size) in dialogs.items():
+            paths[label] = (f"/api/dialogs/{lead_id}" if kind == "newest"
+                            else f"/api/dialogs/{lead_id}/messages?before={size // 2}")
+            for _ in range(WARMUP):
+                bench.call("GET", paths[label], token)
+        runs: dict[str, list[dict[str, Any]]] = {"small": [], "large": []}
+        for _ in range(BLOCKS):
+            for label in ("small", "large"):
+                runs[label].append(_measure(bench, token, paths[label], REPS))
+        pair = _pair(_merge(runs["small"]), _merge(runs["large"]), "100 messages", f"{messages_large:,} messages")
+        results[f"message_page_{kind}"] = pair
+        log(f"  message page ({kind}): {pair}")
+
+    # --- tabs and the tick: before and after seeding ---------------------------------------------
+    # The reference: the small dialog's newest page (one Query, the same size in both phases).
+    reference = f"/api/dialogs/{dialogs['small'][0]}"
+    template = bot.lead("scale-wait-template")
+    bot.say("scale-wait-template", "waiting")
+    bot.handoff("scale-wait-template")
+    seed_leads(dynamodb, prefix, template["id"], bot_id, range(1, 10), _spread(leads_large))
+    tick_small = _tick(bench)
+    seed_leads(dynamodb, prefix, template["id"], bot_id, range(10, 100), _spread(leads_large))
+    tabs_small = {tab: _case(bench, token, f"/api/tabs/{tab}", reference) for tab in ("waiting", "all")}
+    started = time.perf_counter()
+    seed_leads(dynamodb, prefix, template["id"], bot_id, range(100, max(dialogs_large, leads_large)),
+               _spread(leads_large))
+    log(f"  seeded {max(dialogs_large, leads_large)} waiting leads in {time.perf_counter() - started:.1f} s")
+    tabs_large = {tab: _case(bench, token, f"/api/tabs/{tab}", reference) for tab in ("waiting", "all")}
+    tick_large = _tick(bench)
+    for tab in ("waiting", "all"):
+        (small, small_ref), (large, large_ref) = tabs_small[tab], tabs_large[tab]
+        pair = _pair(small, large, "100 dialogs", f"{dialogs_large:,} dialogs")
+        pair["reference_ratio"] = round(ratio(large_ref["median_ms"], small_ref["median_ms"]), 2)
+        pair["ratio_normalized"] = round(ratio(pair["ratio"], pair["reference_ratio"]), 2)
+        results[f"tab_page_{tab}"] = pair
+        log(f"  tab page ({tab}): ratio {pair['ratio']} (reference drift {pair['reference_ratio']}), "
+            f"{small['median_ms']} -> {large['median_ms']} ms, {large['dynamodb_requests']} requests")
+    results["reminder_tick"] = _pair(tick_small, tick_large, "10 leads", f"{leads_large:,} leads")
+    log(f"  reminder tick: {results['reminder_tick']}")
+    return results
+
+
+def _spread(total: int) -> Any:
+    """Seeded leads entered Waiting 1 to 3 hours ago: long escalated, as in a steady state."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return lambda i: now - timedelta(hours=1) - timedelta(seconds=7200 * i / max(1, total))
