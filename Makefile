@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap browser-deps browser
+.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap browser-deps browser fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ test: install lint local-deps browser-deps
 
 unit: install
 	$(PY) -m pytest -q tests/unit
+
+# Schemathesis at depth against both OpenAPI documents on a local runtime of its own
+# (tests/hardening/fuzzing.py; `make test` runs 25 examples per operation). FUZZ_EXAMPLES per
+# operation, every phase including the stateful one; JUnit reports in test-artifacts/fuzz/.
+FUZZ_EXAMPLES ?= 1000
+fuzz: install local-deps
+	$(PY) -m tests.hardening.fuzzing --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
 # --- AWS (infra/, docs/runbook.md): make synth|deploy|destroy STAGE=dev|prod|<name> -----------
 STAGE ?= dev

@@ -15,12 +15,22 @@ from chalicelib.api.openapi_bot import bot_openapi
 from chalicelib.api.views import dialog_view, lead_view, message_view
 from chalicelib.domain.credentials import ApiKey, parse_api_key
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.validation import check_bot_message, check_handoff, check_lead_changes, check_lead_ref
+from chalicelib.domain.validation import ValidationFailed, check_bot_message, check_handoff, check_lead_changes, check_lead_ref
 from chalicelib.runtime import services
 from chalicelib.services.dialogs import verify_bot
 from chalicelib.services.uploads import check_upload_request
 
 bot_api = Blueprint(__name__)
+
+
+def _optional_body() -> Any:
+    """An optional JSON object: no body is fine, but `null` (or any non-object) is a 422, as the
+    OpenAPI document says; json_body() alone cannot tell `null` from no body."""
+    request = bot_api.current_request
+    body = json_body(request, required=False)
+    if body is None and (request.raw_body or b"").strip():
+        raise ValidationFailed("the body must be a JSON object", fields={"body": "must be an object"})
+    return body
 
 
 def _api_key() -> ApiKey:
@@ -35,8 +45,9 @@ def _api_key() -> ApiKey:
 @handles_errors
 def put_lead(lead_ref: str) -> Any:
     key = _api_key()
-    check_lead_ref(lead_ref)
-    changes = check_lead_changes(json_body(bot_api.current_request, required=False) or {})
+    lead_ref = check_lead_ref(lead_ref)
+    body = _optional_body()
+    changes = check_lead_changes({} if body is None else body)
     lead, created = services().dialogs.upsert_lead(key, lead_ref, changes)
     return json_response(lead_view(lead), 201 if created else 200)
 
@@ -45,7 +56,7 @@ def put_lead(lead_ref: str) -> Any:
 @handles_errors
 def get_lead(lead_ref: str) -> Any:
     key = _api_key()
-    check_lead_ref(lead_ref)
+    lead_ref = check_lead_ref(lead_ref)
     return json_response(lead_view(services().dialogs.get_lead(key, lead_ref)))
 
 
@@ -53,7 +64,7 @@ def get_lead(lead_ref: str) -> Any:
 @handles_errors
 def post_message(lead_ref: str) -> Any:
     key = _api_key()
-    check_lead_ref(lead_ref)
+    lead_ref = check_lead_ref(lead_ref)
     incoming = check_bot_message(json_body(bot_api.current_request))
     message, created, lead = services().dialogs.post_bot_message(key, lead_ref, incoming)
     body = message_view(message)
@@ -65,8 +76,8 @@ def post_message(lead_ref: str) -> Any:
 @handles_errors
 def handoff(lead_ref: str) -> Any:
     key = _api_key()
-    check_lead_ref(lead_ref)
-    reason = check_handoff(json_body(bot_api.current_request, required=False))
+    lead_ref = check_lead_ref(lead_ref)
+    reason = check_handoff(_optional_body())
     lead = services().dialogs.handoff(key, lead_ref, reason)
     return json_response({"dialog": dialog_view(lead)})
 

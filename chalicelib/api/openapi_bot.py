@@ -105,7 +105,8 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "name": NULLABLE_TEXT,
-            "avatar_url": {"type": ["string", "null"], "maxLength": 2048, "pattern": "^https?://"},
+            # An empty string, like null, clears the avatar.
+            "avatar_url": {"type": ["string", "null"], "maxLength": 2048, "pattern": "^(https?://|$)"},
             "channel": NULLABLE_TEXT,
             "messenger": NULLABLE_TEXT,
             "language": NULLABLE_TEXT,
@@ -113,7 +114,8 @@ SCHEMAS: dict[str, Any] = {
             "tags": {
                 "type": ["array", "null"],
                 "maxItems": MAX_TAGS,
-                "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LEN},
+                # Blank tags are refused (the server strips them), hence the \S.
+                "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LEN, "pattern": "\\S"},
             },
             "attributes": {
                 "type": ["object", "null"],
@@ -215,8 +217,10 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "required": ["filename", "content_type", "size"],
         "properties": {
-            "filename": {"type": "string", "minLength": 1, "maxLength": 1024},
-            "content_type": {"type": "string", "examples": ["image/png"]},
+            "filename": {"type": "string", "minLength": 1, "maxLength": 1024, "pattern": "\\S"},
+            # chalicelib/domain/files.py CONTENT_TYPE_RE, either case.
+            "content_type": {"type": "string", "examples": ["image/png"],
+                             "pattern": "^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$"},
             "size": {"type": "integer", "minimum": 1, "maximum": MAX_UPLOAD_BYTES},
         },
         "example": {"filename": "photo.png", "content_type": "image/png", "size": 48213},

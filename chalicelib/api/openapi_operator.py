@@ -14,6 +14,7 @@ from chalicelib.api.openapi_bot import LEAD_EXAMPLE, TIME
 from chalicelib.api.openapi_bot import SCHEMAS as BOT_SCHEMAS
 from chalicelib.domain.validation import MAX_ATTACHMENTS, MAX_TEXT
 from chalicelib.services.tab_pages import MAX_PAGE
+from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
 
 _REF = "#/components/schemas/"
 
@@ -144,7 +145,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "additionalProperties": False,
         "properties": {
             "name": NULLABLE, "status": NULLABLE,
-            "tags": {"type": ["array", "null"], "items": {"type": "string"}},
+            "tags": BOT_SCHEMAS["LeadInput"]["properties"]["tags"],
             "phone": {"type": ["string", "null"], "description": "Stored as the attribute sys_phone."},
             "email": {"type": ["string", "null"], "description": "Stored as the attribute sys_email."},
             "variables": {"type": ["object", "null"], "description": "Merged into the attributes; null deletes a key.",
@@ -186,7 +187,8 @@ SCHEMAS: dict[str, Any] = {
             "text": {"type": "string", "maxLength": MAX_TEXT},
             "attachments": {"type": "array", "maxItems": MAX_ATTACHMENTS,
                             "items": {"type": "object", "required": ["upload_id"],
-                                      "properties": {"upload_id": {"type": "string"}}}},
+                                      "properties": {"upload_id": {"type": "string",
+                                                                   "pattern": "^up_[a-z0-9]{20,40}$"}}}},
         },
         "example": {"client_id": "c-1732521960-1", "text": "Hello, I am Alice"},
     },
@@ -254,6 +256,8 @@ SCHEMAS: dict[str, Any] = {
         "example": {"replayed": ["dl_01"]},
     },
 }
+# Creating a bot needs its name; PATCH takes any subset of the same fields.
+SCHEMAS["BotCreateInput"] = {**SCHEMAS["BotInput"], "required": ["name"]}
 
 AUTH_ERRORS = {"401": _error("No access token, or one that is expired, tampered or from another pool")}
 ADMIN_ERRORS = {**AUTH_ERRORS, "403": _error("Only admins (Cognito group admins)")}
@@ -302,12 +306,14 @@ def _paths() -> dict[str, Any]:
             "200": _json("Counts", "The counts"), **AUTH_ERRORS})},
         "/api/dialogs/{lead_id}": {"parameters": [LEAD_ID], "get": _op(
             "openDialog", "The lead and its newest messages", {
-                "200": _json("DialogPanel", "The dialog panel"), **AUTH_ERRORS, **NOT_FOUND},
+                "200": _json("DialogPanel", "The dialog panel"), **AUTH_ERRORS, **NOT_FOUND,
+                "422": _error("Bad limit")},
             parameters=[LIMIT])},
         "/api/dialogs/{lead_id}/messages": {
             "parameters": [LEAD_ID],
             "get": _op("messages", "Older messages (before, newest first) or newer ones (after, oldest first)", {
-                "200": _json("MessagePage", "A page"), **AUTH_ERRORS, "422": _error("Bad before/after/limit")},
+                "200": _json("MessagePage", "A page"), **AUTH_ERRORS, **NOT_FOUND,
+                "422": _error("Bad before/after/limit")},
                 parameters=[LIMIT, {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                             {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}}]),
             "post": _op("sendMessage", "Send a message to the lead (participants only, R11)", {
@@ -333,7 +339,7 @@ def _paths() -> dict[str, Any]:
             "get": _op("adminListBots", "Every bot", {"200": _json("BotList", "The bots"), **ADMIN_ERRORS}),
             "post": _op("createBot", "Create a bot; its API key and webhook secret are shown once", {
                 "201": _json("BotCreated", "Created"), **ADMIN_ERRORS, **BODY_ERRORS},
-                requestBody=_body("BotInput")),
+                requestBody=_body("BotCreateInput")),
         },
         "/api/admin/bots/{bot_id}": {
             "parameters": [BOT_ID],
@@ -352,8 +358,9 @@ def _paths() -> dict[str, Any]:
                 "404": _error("No such bot")})},
         "/api/admin/webhooks/dead-letters": {"get": _op(
             "deadLetters", "Webhook calls that failed for good (docs/webhooks.md)", {
-                "200": _json("DeadLetters", "A page"), **ADMIN_ERRORS},
-            parameters=[LIMIT, CURSOR, {"name": "bot_id", "in": "query", "schema": {"type": "string"}}])},
+                "200": _json("DeadLetters", "A page"), **ADMIN_ERRORS, "422": _error("Bad limit, cursor or bot_id")},
+            parameters=[{**LIMIT, "schema": {"type": "integer", "minimum": 1, "maximum": DEAD_LETTER_PAGE}},
+                        CURSOR, {"name": "bot_id", "in": "query", "schema": {"type": "string"}}])},
         "/api/admin/webhooks/dead-letters/{letter_id}": {"parameters": [LETTER_ID], "get": _op(
             "deadLetter", "One dead letter", {"200": {"description": "The dead letter"}, **ADMIN_ERRORS,
                                               "404": _error("No such dead letter")})},

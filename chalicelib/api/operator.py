@@ -47,7 +47,8 @@ def _lead_id(lead_id: str) -> str:
 
 
 def _int_param(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = query_param(_request(), name)
+    # Not query_param(): that reads `?limit=` as absent, but an empty integer is bad input.
+    raw = (_request().query_params or {}).get(name)
     if raw is None:
         return default
     if not re.fullmatch(r"\d{1,12}", raw) or not low <= int(raw) <= high:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from chalicelib.domain.errors import DomainError
 
@@ -61,6 +62,11 @@ def require_object(body: Any) -> dict[str, Any]:
 
 
 def check_lead_ref(lead_ref: str) -> str:
+    """The lead_ref from a URL path, percent-decoded: API Gateway (and Chalice) pass path
+    parameters as sent, so a client that encodes `tg:1` as `tg%3A1` must name the same lead.
+    Decoding first is safe because `%` itself is never a valid character."""
+    if isinstance(lead_ref, str) and "%" in lead_ref:
+        lead_ref = unquote(lead_ref)  # undecodable bytes become U+FFFD, which the pattern refuses
     if not isinstance(lead_ref, str) or not LEAD_REF_RE.match(lead_ref):
         raise ValidationFailed(
             "lead_ref must be 1-128 characters of A-Z a-z 0-9 . _ : @ -",
