@@ -82,6 +82,8 @@ class WebsocketApi:
     # -- the websocket itself -------------------------------------------------------------
 
     async def handshake(self, request: web.Request) -> web.StreamResponse:
+        if not web.WebSocketResponse().can_prepare(request).ok:
+            return web.json_response({"message": "Upgrade Required"}, status=426)
         connection_id = events.new_connection_id()
         connected_at = int(time.time() * 1000)
         source_ip = request.remote or "127.0.0.1"
@@ -108,9 +110,14 @@ class WebsocketApi:
         protocol = headers.get("Sec-WebSocket-Protocol") or headers.get("sec-websocket-protocol")
         ws = web.WebSocketResponse(protocols=(protocol,) if protocol else (), max_msg_size=MAX_PAYLOAD,
                                    autoping=True, heartbeat=None)
-        await ws.prepare(request)
         connection = Connection(connection_id, ws, connected_at, source_ip,
                                 request.headers.get("User-Agent", ""), domain_name, transport=request.transport)
+        try:
+            await ws.prepare(request)
+        except (ConnectionError, RuntimeError, web.HTTPException):
+            # The client left between $connect and the upgrade: the app still hears $disconnect.
+            await self._disconnect(connection, 1006, "Connection closed abnormally")
+            raise
         self.connections[connection_id] = connection
         watchdog = asyncio.create_task(self._watch(connection))
         status_code, reason = 1005, "Client-side close frame status not set"

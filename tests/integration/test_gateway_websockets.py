@@ -149,3 +149,10 @@ def test_idle_connections_are_closed_after_the_idle_timeout(gateway_runtime):
     disconnect = eventually(lambda: [e for e in events_of(gateway_runtime, connection_id)
                                      if e["requestContext"]["routeKey"] == "$disconnect"])[0]
     assert disconnect["requestContext"]["disconnectStatusCode"] == 1001
+
+
+def test_a_plain_get_of_the_websocket_url_is_not_a_connection(gateway_runtime):
+    before = len(recorded(gateway_runtime, "ws"))
+    answer = requests.get(gateway_runtime.ws_url.replace("ws://", "http://"), timeout=10)
+    assert answer.status_code == 426
+    assert len(recorded(gateway_runtime, "ws")) == before  # no $connect for it
