@@ -189,7 +189,7 @@ class HandoverFunctions(Construct):
             self,
             f"{info.logical_id}Logs",
             log_group_name=log_group_name(self.stage, info.logical_id),
-            retention=_retention(self.stage.log_retention_days),
+            retention=retention(self.stage.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         role = iam.Role(
@@ -353,7 +353,7 @@ _RETENTION = {
 }
 
 
-def _retention(days: int) -> logs.RetentionDays:
+def retention(days: int) -> logs.RetentionDays:
     if days not in _RETENTION:
         raise ValueError(f"log retention: one of {sorted(_RETENTION)} days")
     return _RETENTION[days]

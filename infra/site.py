@@ -10,6 +10,7 @@ from pathlib import Path
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -125,7 +126,7 @@ class OperatorSite(Construct):
     def url(self) -> str:
         return f"https://{self.distribution.distribution_domain_name}"
 
-    def publish(self, config: dict[str, str]) -> s3deploy.BucketDeployment:
+    def publish(self, config: dict[str, str], retention: logs.RetentionDays) -> s3deploy.BucketDeployment:
         """Upload `static_site/` and the generated `config.json`; invalidate the CDN cache."""
         return s3deploy.BucketDeployment(
             self,
@@ -141,4 +142,6 @@ class OperatorSite(Construct):
             # Browsers revalidate (ETag) rather than run yesterday's UI against today's API.
             cache_control=[s3deploy.CacheControl.no_cache()],
             memory_limit=512,
+            # The deployment's own function logs, kept like the app's (not forever).
+            log_group=logs.LogGroup(self, "DeployLogs", retention=retention, removal_policy=RemovalPolicy.DESTROY),
         )

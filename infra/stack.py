@@ -8,7 +8,7 @@ from aws_cdk import Aws, CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.auth import Operators
-from infra.functions import API_STAGE, HandoverFunctions
+from infra.functions import API_STAGE, HandoverFunctions, retention
 from infra.monitoring import Monitoring
 from infra.site import OperatorSite, execute_api_host, s3_public_endpoint
 from infra.stages import Stage
@@ -81,7 +81,7 @@ class HandoverStack(Stack):
             "cognito_client_id": self.operators.client.user_pool_client_id,
             "stage": stage.name,
         }
-        self.site.publish(self.site_config)
+        self.site.publish(self.site_config, retention(stage.log_retention_days))
         self.monitoring = Monitoring(self, "Monitoring", stage=stage, functions=self.functions, tables=self.tables,
                                      alarm_email=alarm_email)
 

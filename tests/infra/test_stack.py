@@ -357,6 +357,12 @@ def test_the_dashboard_shows_traffic_latency_errors_connections_waiting_and_remi
         assert metric in body, metric
 
 
+def test_no_log_group_keeps_logs_forever(synth):
+    groups = synth.of_type("AWS::Logs::LogGroup")
+    assert len(groups) > len(synth.functions)  # the functions' and the UI deployment's
+    assert {g["Properties"].get("RetentionInDays") for g in groups.values()} == {STAGE_SETTINGS.log_retention_days}
+
+
 def test_outputs_tell_ops_where_everything_is(synth):
     assert {"OperatorUiUrl", "BotApiUrl", "WebsocketUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket",
             "AlarmTopicArn", "DashboardName"} <= set(synth.template["Outputs"])
