@@ -40,7 +40,8 @@ def list_dead_letters() -> Any:
     request = deliveries_api.current_request
     current_admin(request)
     items, cursor = services().webhooks.dead_letters.list(
-        limit=_limit(query_param(request, "limit"), 50),
+        # Not query_param(): `?limit=` is bad input, not an absent limit.
+        limit=_limit((request.query_params or {}).get("limit"), 50),
         cursor=query_param(request, "cursor"),
         bot_id=_bot_id(query_param(request, "bot_id")),
     )

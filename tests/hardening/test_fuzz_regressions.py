@@ -20,6 +20,7 @@ from chalicelib.api.openapi_bot import bot_openapi
 from chalicelib.api.openapi_operator import operator_openapi
 from chalicelib.domain.files import CONTENT_TYPE_RE
 from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
+from tests.api.conftest import ADMIN
 
 
 def _body(response):
@@ -75,6 +76,12 @@ def test_an_empty_integer_parameter_is_a_422(api, leads, query):
     assert answer.status == 422 and answer.body["error"]["code"] == "validation_failed"
     assert api.get(f"/api/dialogs/{lead}?limit=").status == 422
     assert api.get(f"/api/dialogs/{lead}/messages?after=0").status == 200
+
+
+def test_an_empty_dead_letter_page_size_is_a_422(api):
+    answer = api.get("/api/admin/webhooks/dead-letters?limit=", as_=ADMIN)
+    assert answer.status == 422 and answer.body["error"]["code"] == "validation_failed"
+    assert api.get("/api/admin/webhooks/dead-letters?limit=5", as_=ADMIN).status == 200
 
 
 # --- 4. the documents say what the server does -----------------------------------------------
