@@ -72,6 +72,10 @@ synth: install
 bootstrap: install
 	AWS_DEFAULT_REGION=$(REGION) $(CDK) bootstrap $(CDK_APP)
 
+# What a deploy would change (needs credentials); look for "replace" on data resources.
+diff: install
+	AWS_DEFAULT_REGION=$(REGION) $(CDK) diff handover-$(STAGE) $(CDK_APP)
+
 deploy: install
 	AWS_DEFAULT_REGION=$(REGION) $(CDK) deploy handover-$(STAGE) $(CDK_APP) --require-approval broadening
 
