@@ -44,3 +44,16 @@ def test_importing_the_module_does_not_import_powertools():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_in_lambda_the_logger_writes_one_json_object_per_line(monkeypatch, capsys):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "handover-dev-APIHandler")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "handover")
+    monkeypatch.setattr(observability, "_logger", None)
+    try:
+        observability.logger().info("dialog started", extra={"lead_id": "ld_1"})
+    finally:
+        monkeypatch.setattr(observability, "_logger", None)
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["message"] == "dialog started"
+    assert line["level"] == "INFO" and line["service"] == "handover" and line["lead_id"] == "ld_1"
