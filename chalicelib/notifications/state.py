@@ -72,9 +72,6 @@ class NotificationState:
             return
         self._safely("forget a connection", self.store.remove_connections, operator, [connection_id])
 
-    def signed_out(self, operator: str) -> None:
-        self._safely("clear", self.store.clear, operator)
-
     @staticmethod
     def _safely(what: str, action: Any, *args: Any) -> None:
         try:

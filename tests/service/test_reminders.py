@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import observability
+from chalicelib.clock import iso
 from chalicelib.notifications import handlers
 from chalicelib.storage.notifications import NotificationModel
 from tests.service.reminders_support import build_reminders_harness, reminders_of
@@ -54,7 +55,7 @@ def test_a_dialog_appearing_on_waiting_makes_hidden_operators_pending(room):
     carol = state(room, "carol")
     assert carol is not None
     assert carol.unread == 1
-    assert carol.pending_since == "2026-01-01T00:00:00.000Z" == started.isoformat()[:19] + ".000Z"
+    assert carol.pending_since == iso(started) == "2026-01-01T00:00:00.000Z"
     assert carol.connections == {room.ids["carol"]}
     assert state(room, "alice") is None  # her page is visible
 
@@ -142,8 +143,10 @@ def test_it_clears_when_the_last_connection_goes_away(room):
 
 
 def test_signing_out_clears_it(room):
+    # There is no server-side sign-out: the UI forgets its tokens and closes its socket
+    # (its other tabs follow), so API Gateway sends $disconnect for each.
     room.handoff()
-    room.services.notifications.state.signed_out("carol")
+    room.services.live.disconnect(room.ids["carol"])
     assert state(room, "carol") is None
 
 
