@@ -255,3 +255,23 @@ def test_bad_input_is_one_log_line_and_no_stack_trace(handover_runtime):
     for method, path, _, _ in bad:
         assert re.search(rf"REST +{method} {re.escape(path)} 4\d\d \d+ms", new), (method, path, new)
     assert "Traceback" not in new
+
+
+def test_the_demo_bot_follows_a_webhook_secret_rotated_twice_by_an_admin(tmp_path):
+    with running_runtime(tmp_path / "data") as rt:
+        admin = sign_in(rt, "admin")
+        bot_id = requests.get(f"{rt.url}/api/bots", headers=admin, timeout=TIMEOUT).json()["items"][0]["id"]
+        for _ in range(2):  # after two rotations the secret the bot started with signs nothing
+            requests.post(f"{rt.url}/api/admin/bots/{bot_id}/rotate-webhook-secret", headers=admin,
+                          timeout=TIMEOUT).raise_for_status()
+        ref = f"rot-{uuid.uuid4().hex[:8]}"
+        requests.post(f"{rt.url}/demo-bot/leads/{ref}/messages", json={"text": "operator", "name": "Rota"},
+                      timeout=30).raise_for_status()
+        operator = sign_in(rt)
+        lead_id = lead_of(rt, ref)["id"]
+        requests.post(f"{rt.url}/api/dialogs/{lead_id}/start", headers=operator, timeout=TIMEOUT).raise_for_status()
+        requests.post(f"{rt.url}/api/dialogs/{lead_id}/messages", headers=operator, timeout=TIMEOUT,
+                      json={"client_id": "r1", "text": "still signed"}).raise_for_status()
+        eventually(lambda: any(i.get("text") == "still signed" for i in requests.get(
+            f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]), timeout=30)
+        assert "bad signature" not in rt.log_text()
