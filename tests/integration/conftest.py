@@ -16,7 +16,8 @@ import pytest
 
 from local_runtime.testing import LocalRuntime, handover_runtime, running_runtime  # noqa: F401
 
-GATEWAY_IDLE_SECONDS = 4
+# Long enough that no other test of this runtime idles out under load, short enough to wait for.
+GATEWAY_IDLE_SECONDS = 8
 
 
 @pytest.fixture(scope="session")
