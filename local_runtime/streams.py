@@ -26,7 +26,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import DynamoDBEventConfig, SQSEventConfig
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 from local_runtime import events
 from local_runtime.invoker import Invoker, background, log_line
@@ -96,6 +96,10 @@ class EventFeeds:
                 self.tasks.append(background(self._feed_stream(source)))
             elif isinstance(source, SQSEventConfig):
                 self.tasks.append(background(self._feed_queue(source)))
+            elif not isinstance(source, ScheduledEventConfig):
+                # S3, SNS, Kinesis, EventBridge patterns: Handover declares none of them today.
+                log.warning("event source %s (%s) is not fed by the local runtime", source.name,
+                            type(source).__name__)
 
     def stop(self) -> None:
         for task in self.tasks:
