@@ -49,3 +49,29 @@ def test_r14_a_hidden_page_is_reminded_every_period_until_it_is_opened(open_cons
     me.hide()
     me.page.wait_for_timeout(3 * PERIOD_MS)
     assert _count(me, "reminder") == reminded
+
+
+def test_r14_two_hidden_tabs_play_each_reminder_once(new_context, open_console, bot):
+    context = new_context()
+    first = open_console(OPERATOR, context=context)
+    second_page = context.new_page()
+    second_page.goto("/")  # the same browser: the session is shared, no second sign-in
+    expect(second_page.get_by_test_id("connection-status")).to_have_attribute("data-status", "online")
+    first.hide()
+    second_page.evaluate("window.__setVisibility('hidden')")
+
+    def reminders(page) -> int:
+        return page.evaluate("window.__played.slice()").count("reminder")
+
+    bot.waiting_lead(name="Two Tabs Reminder")  # new-dialog while both are hidden
+    wait_for(first.page, lambda: reminders(first.page) + reminders(second_page) >= 3,
+             timeout_ms=5 * PERIOD_MS + 5_000)
+    # Both tabs get every reminder; the claims on the BroadcastChannel let one of them play.
+    assert 0 in (reminders(first.page), reminders(second_page))
+    assert sum(1 for f in first.received if f.get("type") == "reminder") >= 3
+
+    second_page.evaluate("window.__setVisibility('visible')")  # opening either tab stops them
+    second_page.wait_for_timeout(PERIOD_MS)
+    total = reminders(first.page) + reminders(second_page)
+    second_page.wait_for_timeout(3 * PERIOD_MS)
+    assert reminders(first.page) + reminders(second_page) == total
