@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap diff browser-deps browser fuzz
+.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap diff browser-deps browser fuzz bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: install lint local-deps browser-deps
 
 unit: install
 	$(PY) -m pytest -q tests/unit
+
+# The benchmark suite on the local runtime (docs/performance.md): prints one table and writes
+# bench/results.json, in under 10 minutes. BENCH_ARGS="--skip ui,scaling" leaves parts out.
+bench: install local-deps browser-deps
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Schemathesis at depth against both OpenAPI documents on a local runtime of its own
 # (tests/hardening/fuzzing.py; `make test` runs 25 examples per operation). FUZZ_EXAMPLES per
