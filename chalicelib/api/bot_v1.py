@@ -12,6 +12,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import ANY_CONTENT, bearer_token, handles_errors, json_body, json_response
 from chalicelib.api.openapi_bot import bot_openapi
+from chalicelib.api.rate_limits import limit_bot
 from chalicelib.api.views import dialog_view, lead_view, message_view
 from chalicelib.domain.credentials import ApiKey, parse_api_key
 from chalicelib.domain.errors import Unauthorized
@@ -38,6 +39,7 @@ def _api_key() -> ApiKey:
     key = parse_api_key(token) if token else None
     if key is None:
         raise Unauthorized("send the bot's API key as Authorization: Bearer <key>")
+    limit_bot(key.hash)
     return key
 
 

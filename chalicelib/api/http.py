@@ -111,7 +111,8 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except DomainError as error:
             details = {k: v for k, v in error.details.items() if v is not None}
-            headers = {"Retry-After": "1"} if isinstance(error, Busy) else None
+            retry_after = getattr(error, "retry_after", 1 if isinstance(error, Busy) else None)
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
             return error_response(status_of(error), error.code, error.message, details or None, headers)
         except Exception:
             logger.exception("unhandled error in %s", view.__name__)

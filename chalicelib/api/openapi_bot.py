@@ -253,6 +253,7 @@ LEAD_REF = {
 
 COMMON_ERRORS = {
     "401": _error("No API key, or a wrong one"),
+    "429": _error("Too many requests for this key (rate_limited); wait Retry-After seconds"),
 }
 BODY_ERRORS = {
     "400": _error("Malformed JSON"),

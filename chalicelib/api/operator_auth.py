@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Request
 
 from chalicelib.api.http import bearer_token
+from chalicelib.api.rate_limits import limit_operator
 from chalicelib.auth.operators import Operator
 from chalicelib.domain.errors import Forbidden, Unauthorized
 from chalicelib.runtime import services
@@ -14,7 +15,9 @@ def current_operator(request: Request) -> Operator:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <access token>")
-    return services().verifier.verify(token)
+    operator = services().verifier.verify(token)
+    limit_operator(operator.username)
+    return operator
 
 
 def current_admin(request: Request) -> Operator:

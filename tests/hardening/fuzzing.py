@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = HERE / "schemathesis.toml"
 APIS = {"bot": "/bot/v1/openapi.json", "operator": "/api/openapi.json"}
+NO_RATE_LIMITS = {"HANDOVER_RATE_LIMIT_BOT": "off", "HANDOVER_RATE_LIMIT_OPERATOR": "off"}
 
 
 @dataclass
@@ -102,7 +103,8 @@ def main() -> int:
     from local_runtime.testing import running_runtime
 
     failed = []
-    with tempfile.TemporaryDirectory(prefix="handover-fuzz-") as data_dir, running_runtime(Path(data_dir)) as rt:
+    with (tempfile.TemporaryDirectory(prefix="handover-fuzz-") as data_dir,
+          running_runtime(Path(data_dir), env=NO_RATE_LIMITS) as rt):
         admin = rt.operator("admin")
         tokens = {"bot": rt.bot["api_key"], "operator": operator_token(rt.url, admin["username"], admin["password"])}
         for api in options.api or sorted(APIS):

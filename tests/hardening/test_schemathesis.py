@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from local_runtime.testing import LocalRuntime, running_runtime
-from tests.hardening.fuzzing import operator_token, run_schemathesis, server_errors
+from tests.hardening.fuzzing import NO_RATE_LIMITS, operator_token, run_schemathesis, server_errors
 
 MAX_EXAMPLES = 25
 SEED = 20261125
@@ -24,7 +24,8 @@ SEED = 20261125
 
 @pytest.fixture(scope="module")
 def fuzz_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    with running_runtime(tmp_path_factory.mktemp("fuzz-runtime")) as runtime:
+    # No rate limits: a 429 is documented, but it would stop the fuzzer reaching the code.
+    with running_runtime(tmp_path_factory.mktemp("fuzz-runtime"), env=NO_RATE_LIMITS) as runtime:
         yield runtime
 
 
