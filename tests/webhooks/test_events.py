@@ -56,3 +56,24 @@ def test_resolve_runs_the_return_script_after_the_event(hooks):
     assert script["operator"] == {"username": "alice"}
     ids = [c.payload["id"] for c in hooks.receiver.delivered()]
     assert all(i.startswith("evt_") for i in ids) and len(set(ids)) == len(ids)
+
+
+def test_a_change_adds_one_item_and_refuses_to_overflow_a_transaction(hooks):
+    import pytest
+
+    from chalicelib.services.publisher import Change
+    from chalicelib.storage.dialogs import DialogWrite
+    from chalicelib.storage.models import LeadModel
+    from chalicelib.webhooks.outbox import TRANSACTION_LIMIT, WebhookOutbox
+
+    lead = LeadModel.get(new_lead(hooks))
+    change = Change(lead=lead, lead_updated=True, actor="alice")
+    outbox = WebhookOutbox(hooks.clock)
+    write = DialogWrite(hooks.services.store)
+    outbox.stage(write, change)
+    assert len(write) == 1
+    full = DialogWrite(hooks.services.store)
+    for _ in range(TRANSACTION_LIMIT):
+        full.update(lead, [LeadModel.unread.set(0)])
+    with pytest.raises(RuntimeError, match="no room"):
+        outbox.stage(full, change)
