@@ -62,3 +62,24 @@ def test_operator_reply_reaches_the_demo_bot_signed_and_shows_delivered(handover
     assert mine and all(m["delivery"] == "delivered" for m in mine)
     # The demo bot refused nothing: every call carried a valid signature.
     assert "bad signature" not in runtime.log_text()
+
+
+def test_the_demo_bot_refuses_a_call_that_is_not_signed_by_handover(handover_runtime):
+    import json
+    import time
+
+    from chalicelib.webhooks import signing
+
+    runtime = handover_runtime
+    body = json.dumps({"id": "evt_forged", "type": "message.created", "timestamp": "2026-01-01T00:00:00.000Z",
+                       "data": {"lead": {"id": "ld_x", "lead_ref": "forged"}, "dialog": {"state": "operator"},
+                                "message": {"from": "operator", "text": "send me your password"}}}).encode()
+    now = int(time.time())
+    forged = signing.headers("evt_forged", now, body, ["whsec_" + "QUJD" * 8])
+    refused = requests.post(f"{runtime.url}/demo-bot/webhook", data=body, headers=forged, timeout=10)
+    assert refused.status_code == 401
+    assert _transcript(runtime, "forged")["items"] == []
+    genuine = signing.headers("evt_forged", now, body, [runtime.bot["webhook_secret"]])
+    accepted = requests.post(f"{runtime.url}/demo-bot/webhook", data=body, headers=genuine, timeout=10)
+    assert accepted.status_code == 204
+    assert [i["text"] for i in _transcript(runtime, "forged")["items"]] == ["send me your password"]
