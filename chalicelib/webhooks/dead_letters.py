@@ -92,6 +92,8 @@ class DeadLetters:
             bot = BotModel.get(letter.bot_id, consistent_read=True)
         except BotModel.DoesNotExist:
             raise NotFound("bot_not_found", "the bot of this dead letter no longer exists") from None
+        if not bot.enabled:
+            raise Conflict("bot_disabled", "the bot is disabled: enable it first", bot_id=bot.id)
         if bot.webhook_disabled_at or not bot.webhook_url:
             raise Conflict("webhook_disabled",
                            "the bot's webhook is disabled or has no URL: set its webhook_url first",

@@ -122,3 +122,16 @@ def test_ops_command_lists_and_replays(hooks, capsys):
     hooks.feed()
     assert len(hooks.receiver.delivered()) == 3
     assert run_ops(capsys, "list")[1]["items"] == []
+
+
+def test_a_disabled_bot_is_not_replayed_to(hooks):
+    from chalicelib.domain.errors import Conflict
+
+    gone_then_queued(hooks)
+    hooks.services.bots.update(hooks.bot_id, {"webhook_url": hooks.receiver.url, "enabled": False})
+    letters = hooks.services.webhooks.dead_letters
+    (letter, *_) = letters.list()[0]
+    with pytest.raises(Conflict) as refused:
+        letters.replay(letter.id)
+    assert refused.value.code == "bot_disabled"
+    assert DeadLetterModel.get(letter.id).id == letter.id
