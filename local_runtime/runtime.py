@@ -10,6 +10,7 @@ stop the schedules and feeds, then the children.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import importlib
 import json
 import logging
@@ -82,8 +83,21 @@ class Running:
     stoppers: list[Any] = field(default_factory=list)
 
 
+def lock_data_dir(data_dir: Path) -> int:
+    """One runtime per data directory: two DynamoDB Locals on one database file would corrupt it.
+    The lock goes with the process, however it ends."""
+    fd = os.open(data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SystemExit(f"another local runtime is using {data_dir}; stop it, or set HANDOVER_DATA_DIR") from None
+    return fd
+
+
 async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
     options.data_dir.mkdir(parents=True, exist_ok=True)
+    lock_data_dir(options.data_dir)
     sock = bind_socket(options.host, options.port)
     port = sock.getsockname()[1]
     url = f"http://{options.host}:{port}"

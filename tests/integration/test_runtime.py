@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -275,3 +276,12 @@ def test_the_demo_bot_follows_a_webhook_secret_rotated_twice_by_an_admin(tmp_pat
         eventually(lambda: any(i.get("text") == "still signed" for i in requests.get(
             f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]), timeout=30)
         assert "bad signature" not in rt.log_text()
+
+
+def test_a_second_runtime_on_the_same_data_directory_is_refused(handover_runtime):
+    second = subprocess.run(
+        [sys.executable, "-m", "local_runtime", "--port", "0", "--data-dir", str(handover_runtime.data_dir)],
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert second.returncode == 1
+    assert "another local runtime is using" in second.stderr
+    assert requests.get(f"{handover_runtime.url}/config.json", timeout=TIMEOUT).ok  # the first one is unharmed
