@@ -176,6 +176,12 @@ class HandoverFunctions(Construct):
             unknown = sorted(access.tables() - set(self.tables.tables))
             if unknown:
                 raise ValueError(f"infra/access.py: {name} names tables that no model defines: {unknown}")
+        # A new model's table that no function may touch would deploy fine and fail in AWS
+        # with AccessDenied at its first use: say who uses it.
+        used = set().union(*(FUNCTIONS[name].tables() for name in self.functions))
+        unused = sorted(set(self.tables.tables) - used)
+        if unused:
+            raise ValueError(f"tables no function may use: {unused}; grant them in infra/access.py")
 
     # -- per function ------------------------------------------------------------------
 

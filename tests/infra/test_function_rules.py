@@ -33,6 +33,14 @@ def test_declared_functions_name_only_tables_that_models_define():
         HandoverFunctions._check_access_declared(fake)
 
 
+def test_a_table_no_function_may_use_stops_the_synth():
+    fake = _fake({name: FunctionInfo(name, "app.x", {}) for name in FUNCTIONS})
+    some = next(iter(fake.tables.tables.values()))
+    fake.tables.tables = {**fake.tables.tables, "rate_limits": some}
+    with pytest.raises(ValueError, match=r"tables no function may use: \['rate_limits'\]"):
+        HandoverFunctions._check_access_declared(fake)
+
+
 def test_the_stream_trigger_is_matched_to_its_table_by_the_arn_it_names():
     streaming = [d for d in table_definitions() if d.stream_view_type]
     if not streaming:
