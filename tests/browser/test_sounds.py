@@ -112,7 +112,7 @@ def test_r13_the_sound_toggle_plays_a_test_sound_and_silences(open_console, bot)
     me.hide()
     silent = bot.waiting_lead(name="Silenced Arrival")
     expect(me.item(silent["id"])).to_be_visible()
-    page.wait_for_timeout(CLAIM_WINDOW_MS * 2)  # the claim window of the silenced event
+    page.wait_for_timeout(CLAIM_WINDOW_MS * 4)  # past the claim window of the silenced event
     toggle.click()  # on (plays the test sound)
     barrier = bot.waiting_lead(name="Heard Arrival")
     wait_for(page, lambda: "new-dialog" in me.played())
