@@ -78,7 +78,9 @@ class Watcher:
 
     def __init__(self, bench: Bench, token: str) -> None:
         ticket = bench.call("POST", "/api/ws-ticket", token)
-        self.socket: ClientConnection = connect(f"{ticket['ws_url']}?ticket={ticket['ticket']}", open_timeout=30)
+        # No keepalive pings (a metered run is short) and a short close: the counts are what matter.
+        self.socket: ClientConnection = connect(f"{ticket['ws_url']}?ticket={ticket['ticket']}", open_timeout=30,
+                                                ping_interval=None, close_timeout=2)
 
     def send(self, frame: dict[str, Any], answer: str | None) -> None:
         self.socket.send(json.dumps(frame))

@@ -42,7 +42,11 @@ def run(skip: set[str]) -> dict[str, Any]:
         log("delivery latency and throughput (Handover beside the floor app)")
         with bench_runtime() as handover, bench_runtime("bench.floor_app:app") as floor:
             results["latency"] = asyncio.run(latency.measure_latency(handover, floor, log=log))
-            results["floor_per_message"] = _floor_per_message(floor.meter.read())
+            floor_meter, handover_meter = floor.meter.read(), handover.meter.read()
+            results["floor_per_message"] = _floor_per_message(floor_meter)
+            results["latency"]["handler_median_ms"] = {
+                "handover": _median_of(handover_meter, "POST /bot/v1/leads/{lead_ref}/messages"),
+                "floor": _median_of(floor_meter, "POST /floor/dialogs/{dialog_id}/messages")}
     if not {"cost", "ui", "scaling"} <= skip:
         with bench_runtime() as bench:
             if "cost" not in skip:
@@ -63,6 +67,13 @@ def run(skip: set[str]) -> dict[str, Any]:
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
+
+
+def _median_of(snapshot: dict[str, Any], tag: str) -> float | None:
+    from bench.common import median
+
+    entry = snapshot.get(tag)
+    return round(median(entry["duration_ms"]), 2) if entry and entry["duration_ms"] else None
 
 
 def _floor_per_message(snapshot: dict[str, Any]) -> dict[str, Any] | None:
