@@ -16,6 +16,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
+from chalicelib.adapters.transient import is_transient
 from chalicelib.domain.errors import (
     Busy,
     Conflict,
@@ -114,7 +115,13 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             retry_after = getattr(error, "retry_after", 1 if isinstance(error, Busy) else None)
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
             return error_response(status_of(error), error.code, error.message, details or None, headers)
-        except Exception:
+        except Exception as error:
+            if is_transient(error):
+                # Throttled or a failing AWS service, after botocore's retries: no 500, the
+                # client retries (nothing was half written: tests/hardening/test_faults.py).
+                logger.warning("AWS is unavailable in %s: %r", view.__name__, error)
+                return error_response(503, "unavailable", "the service is busy; retry in a moment",
+                                      headers={"Retry-After": "1"})
             logger.exception("unhandled error in %s", view.__name__)
             return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 
