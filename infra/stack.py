@@ -49,6 +49,8 @@ class HandoverStack(Stack):
             "HANDOVER_STAGE": stage.name,
             "HANDOVER_TABLE_PREFIX": stage.table_prefix,
             "HANDOVER_TAB_SHARDS": str(stage.tab_shards),
+            "HANDOVER_RATE_LIMIT_BOT": stage.rate_limit_bot,
+            "HANDOVER_RATE_LIMIT_OPERATOR": stage.rate_limit_operator,
             "HANDOVER_ATTACHMENTS_BUCKET": bucket_name,
             "HANDOVER_S3_PUBLIC_ENDPOINT": s3_public_endpoint(),
             "HANDOVER_COGNITO_USER_POOL_ID": self.operators.user_pool.user_pool_id,

@@ -29,6 +29,11 @@ class Stage:
     # HANDOVER_TAB_SHARDS (docs/data-model.md): write shards of the Waiting and All indexes.
     # Decide it before the first dialog: items keep the shard they were written under.
     tab_shards: int = 1
+    # Per-container rate limits of the REST API (chalicelib/api/rate_limits.py): requests per
+    # second / burst, per bot API key and per operator. API Gateway's stage throttling above
+    # is the account-wide limit in front of them.
+    rate_limit_bot: str = "100/300"
+    rate_limit_operator: str = "20/100"
 
     @property
     def stack_name(self) -> str:
