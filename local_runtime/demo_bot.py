@@ -69,6 +69,7 @@ class DemoBot:
             web.post("/demo-bot/webhook", self.webhook),
             web.get("/demo-bot/leads/{lead_ref}", self.transcript),
             web.post("/demo-bot/leads/{lead_ref}/messages", self.lead_message),
+            web.post("/demo-bot/leads/{lead_ref}/files", self.lead_file),
         ]
 
     # -- registration (at start, with the app's own services: this is the runtime's setup,
@@ -120,11 +121,14 @@ class DemoBot:
 
     # -- the public bot API, as any bot calls it ----------------------------------------------
 
-    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    def _http(self) -> aiohttp.ClientSession:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self.session
+
+    async def _api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"}
-        async with self.session.request(method, f"{self.url}/bot/v1{path}", json=body, headers=headers) as response:
+        async with self._http().request(method, f"{self.url}/bot/v1{path}", json=body, headers=headers) as response:
             return response.status, await response.json(content_type=None)
 
     # -- the lead simulator -----------------------------------------------------------------
@@ -168,13 +172,57 @@ class DemoBot:
         async with self._locks.setdefault(lead_ref, asyncio.Lock()):
             return await self._lead_says(lead_ref, name.strip(), text.strip())
 
-    async def _lead_says(self, lead_ref: str, name: str, text: str) -> web.Response:
-        if lead_ref not in self.transcripts:
-            status, lead = await self._api("PUT", f"/leads/{lead_ref}", {
-                "name": name, "messenger": "web", "channel": "lead simulator",
-                "attributes": {"first_name": name.split()[0]}})
+    async def _ensure_lead(self, lead_ref: str, name: str) -> web.Response | None:
+        if lead_ref in self.transcripts:
+            return None
+        status, lead = await self._api("PUT", f"/leads/{lead_ref}", {
+            "name": name, "messenger": "web", "channel": "lead simulator",
+            "attributes": {"first_name": name.split()[0]}})
+        return web.json_response(lead, status=status) if status >= 300 else None
+
+    async def lead_file(self, request: web.Request) -> web.Response:
+        """The lead sends a file: announced to Handover, uploaded with the presigned POST it
+        hands out (straight to S3), then referenced by the lead's message, as a bot does."""
+        lead_ref = request.match_info["lead_ref"]
+        form = await request.post()
+        upload = form.get("file")
+        name = form.get("name") or "Simulated lead"
+        if not LEAD_REF.match(lead_ref) or not isinstance(upload, web.FileField) or not isinstance(name, str):
+            return web.json_response({"error": {"code": "validation_failed",
+                                                 "message": "send a multipart form with file and name"}}, status=422)
+        data = upload.file.read()
+        content_type = upload.content_type or "application/octet-stream"
+        async with self._locks.setdefault(lead_ref, asyncio.Lock()):
+            refused = await self._ensure_lead(lead_ref, name.strip()[:100] or "Simulated lead")
+            if refused:
+                return refused
+            status, announced = await self._api("POST", "/uploads", {
+                "filename": upload.filename or "file", "content_type": content_type, "size": len(data)})
             if status >= 300:
-                return web.json_response(lead, status=status)
+                return web.json_response(announced, status=status)
+            form_data = aiohttp.FormData(announced["fields"])
+            form_data.add_field("file", data, filename=upload.filename or "file", content_type=content_type)
+            async with self._http().post(announced["url"], data=form_data) as stored:
+                if stored.status >= 300:
+                    return web.json_response({"error": {"code": "upload_failed", "message": f"S3 said {stored.status}"}},
+                                             status=502)
+            self._add(lead_ref, {"from": "lead", "text": None, "attachments": [{"name": upload.filename, "url": None}]})
+            status, posted = await self._api("POST", f"/leads/{lead_ref}/messages", {
+                "id": f"lead-{uuid.uuid4().hex}", "from": "lead", "attachments": [{"upload_id": announced["upload_id"]}]})
+            if status >= 300:
+                return web.json_response(posted, status=status)
+            state = (posted.get("dialog") or {}).get("state", "bot")
+            self.states[lead_ref] = state
+            if state == "bot":
+                await self._bot_says(lead_ref, f"Thanks, I got {upload.filename}. Write \"operator\" so that a "
+                                               "person can look at it.")
+            self._save()
+            return web.json_response({"items": self.transcripts[lead_ref], "state": state})
+
+    async def _lead_says(self, lead_ref: str, name: str, text: str) -> web.Response:
+        refused = await self._ensure_lead(lead_ref, name)
+        if refused:
+            return refused
         self._add(lead_ref, {"from": "lead", "text": text})
         status, posted = await self._api("POST", f"/leads/{lead_ref}/messages",
                                          {"id": f"lead-{uuid.uuid4().hex}", "from": "lead", "text": text})

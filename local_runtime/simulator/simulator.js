@@ -102,6 +102,30 @@ async function send(text) {
   }
 }
 
+async function sendFile(file) {
+  if (file.size > 10 * 1024 * 1024) {
+    showError("Files up to 10 MB here (the gateway's limit for this page).");
+    return;
+  }
+  sending = true;
+  try {
+    const form = new FormData();
+    form.append("name", $("name").value.trim() || "Simulated lead");
+    form.append("file", file, file.name);
+    const response = await fetch(`/demo-bot/leads/${encodeURIComponent(leadRef)}/files`, { method: "POST", body: form });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error((body.error && body.error.message) || `HTTP ${response.status}`);
+    }
+    showError("");
+    await poll();
+  } catch (error) {
+    showError(`Not sent: ${error.message}`);
+  } finally {
+    sending = false;
+  }
+}
+
 function startOver() {
   leadRef = newLeadRef();
   shown = 0;
@@ -122,6 +146,11 @@ $("composer").addEventListener("submit", (event) => {
   if (!text || sending) return;
   $("text").value = "";
   send(text);
+});
+$("file").addEventListener("change", () => {
+  const file = $("file").files[0];
+  $("file").value = "";
+  if (file && !sending) sendFile(file);
 });
 $("text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) {

@@ -115,7 +115,7 @@ def test_the_lead_simulator_loop_through_the_demo_bot(handover_runtime):
     def transcript() -> list[dict]:
         return requests.get(f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]
 
-    items = eventually(lambda: (got := transcript()) and any(i["from"] == "operator" for i in got) and got, timeout=30)
+    items = eventually(lambda: (got := transcript()) and any(i["from"] == "operator" for i in got) and got, timeout=45)
     reply = next(i for i in items if i["from"] == "operator")
     assert reply == {**reply, "text": "Hi, I am a person.", "operator": "operator2"}
     assert "bad signature" not in rt.log_text()
@@ -274,7 +274,7 @@ def test_the_demo_bot_follows_a_webhook_secret_rotated_twice_by_an_admin(tmp_pat
         requests.post(f"{rt.url}/api/dialogs/{lead_id}/messages", headers=operator, timeout=TIMEOUT,
                       json={"client_id": "r1", "text": "still signed"}).raise_for_status()
         eventually(lambda: any(i.get("text") == "still signed" for i in requests.get(
-            f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]), timeout=30)
+            f"{rt.url}/demo-bot/leads/{ref}", timeout=TIMEOUT).json()["items"]), timeout=45)
         assert "bad signature" not in rt.log_text()
 
 

@@ -12,8 +12,13 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
+from local_runtime.demo_files import small_png
+
 CHROMIUM = os.environ.get("HANDOVER_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 20_000
+# An operator's reply reaches the page through the webhook pipeline (stream, delivery, demo bot,
+# the page's poll): give it longer on a loaded machine.
+REPLY_TIMEOUT_MS = 45_000
 
 
 def in_a_browser(scenario: Callable[[Page], None]) -> None:
@@ -56,6 +61,11 @@ def _play_a_lead(rt, page: Page) -> None:
     assert page.locator("#messages img").count() == 0
     expect(page.locator("#state")).to_have_text("bot", timeout=TIMEOUT_MS)
 
+    # The lead sends a picture: through the demo bot to the bot API and S3's presigned POST.
+    page.set_input_files("#file", files=[{"name": "my-parcel.png", "mimeType": "image/png", "buffer": small_png()}])
+    expect(page.locator("#messages li.bot", has_text="my-parcel.png")).to_contain_text("Thanks, I got",
+                                                                                     timeout=TIMEOUT_MS)
+
     page.fill("#text", "operator, please")
     page.keyboard.press("Enter")
     expect(page.locator("#state")).to_have_text("waiting", timeout=TIMEOUT_MS)
@@ -72,8 +82,12 @@ def _play_a_lead(rt, page: Page) -> None:
     requests.post(f"{rt.url}/api/dialogs/{lead['id']}/messages", headers=headers, timeout=10,
                   json={"client_id": "b1", "text": "<b>Hello</b> from a person"}).raise_for_status()
 
+    dialog = requests.get(f"{rt.url}/api/dialogs/{lead['id']}", headers=headers, timeout=10).json()
+    pictures = [a for m in dialog["messages"]["items"] for a in m["attachments"]]
+    assert [(a["name"], a["preview"]) for a in pictures] == [("my-parcel.png", True)]
+
     reply = page.locator("#messages li.operator", has_text="from a person")
-    expect(reply).to_contain_text("<b>Hello</b> from a person", timeout=TIMEOUT_MS)
+    expect(reply).to_contain_text("<b>Hello</b> from a person", timeout=REPLY_TIMEOUT_MS)
     expect(reply).to_contain_text("Operator operator", timeout=TIMEOUT_MS)
     expect(page.locator("#state")).to_have_text("operator", timeout=TIMEOUT_MS)
     assert page.locator("#messages b").count() == 0
