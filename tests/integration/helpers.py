@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -31,4 +32,9 @@ def recorded(runtime: LocalRuntime, kind: str) -> list[dict[str, Any]]:
 
 
 def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    """Run a coroutine to completion in its own thread and event loop.
+
+    Playwright's sync API keeps an event loop running in the main thread of an xdist worker
+    once a browser test has run there, and `asyncio.run` refuses to start inside it."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
