@@ -36,6 +36,7 @@ export class Console {
       infoVisible: !window.matchMedia('(max-width: 720px)').matches,
       leadPage: false,
       notice: null,
+      late: new Set(), // dialogs waiting too long (dialog.waiting_too_long)
     };
     // A new state object, so that the views see the sound toggle change.
     this.sounds = new Sounds(() => this.set({}));
@@ -389,6 +390,9 @@ export class Console {
         return this.onDialogChanged(event);
       case 'dialog.removed':
         this.expectCounts();
+        if (event.tab === 'waiting' && this.state.late.has(event.dialog_id)) {
+          this.set({ late: new Set([...this.state.late].filter((id) => id !== event.dialog_id)) });
+        }
         if (event.tab === this.state.tab) this.changeList({ removed: event.dialog_id });
         return undefined;
       case 'viewing':
@@ -412,7 +416,8 @@ export class Console {
         this.sounds.notify('reminder', event.at || String(Date.now()), null);
         return undefined;
       case 'dialog.waiting_too_long':
-        if (event.dialog) this.patchSummary(event.dialog.lead_id, { waiting_too_long: true });
+        // Kept apart from the summaries (which every update replaces) until it leaves Waiting.
+        if (event.dialog) this.set({ late: new Set([...this.state.late, event.dialog.lead_id]) });
         return undefined;
       default:
         return undefined;

@@ -23,9 +23,9 @@ function preview(summary) {
   return `${last.from === 'lead' ? '' : `${t(`from.${last.from}`) || last.from}: `}${text}`;
 }
 
-function DialogItem({ summary, bots, active, onOpen }) {
+function DialogItem({ summary, bots, active, late, onOpen }) {
   const botName = bots[summary.bot_id] || summary.bot_id || '';
-  const classes = ['dialog-item', active ? 'active' : '', summary.waiting_too_long ? 'late' : ''].join(' ');
+  const classes = ['dialog-item', active ? 'active' : '', late ? 'late' : ''].join(' ');
   return html`
     <li data-testid="dialog-item" data-lead-id=${summary.lead_id} class=${classes}>
       <button type="button" onClick=${() => onOpen(summary.lead_id)} aria-current=${active ? 'true' : 'false'}>
@@ -35,7 +35,8 @@ function DialogItem({ summary, bots, active, onOpen }) {
             <span class="item-name">${summary.name || summary.lead_id}</span>
             <time class="item-time" datetime=${summary.last_activity_at}>${formatShortTime(summary.last_activity_at)}</time>
           </span>
-          <span class="item-meta">${botName}${summary.messenger ? ` · ${summary.messenger}` : ''}</span>
+          <span class="item-meta">${botName}${summary.messenger ? ` · ${summary.messenger}` : ''}
+            ${late && html` <span class="late-label">${t('list.late')}</span>`}</span>
           <span class="item-bottom">
             <span class="item-preview">${preview(summary)}</span>
             ${summary.unread > 0 && html`<span class="badge" data-testid="dialog-unread"
@@ -54,7 +55,7 @@ export function Sidebar({ state, controller }) {
       <${Tabs} state=${state} onSelect=${(tab) => controller.selectTab(tab)} />
       <ul class="dialog-list" data-testid="dialog-list" aria-busy=${list.loading ? 'true' : 'false'}>
         ${list.items.map((summary) => html`<${DialogItem} key=${summary.lead_id} summary=${summary} bots=${state.bots}
-          active=${summary.lead_id === openId} onOpen=${(id) => controller.openDialog(id)} />`)}
+          active=${summary.lead_id === openId} late=${summary.state === 'waiting' && state.late.has(summary.lead_id)} onOpen=${(id) => controller.openDialog(id)} />`)}
       </ul>
       ${!list.loading && !list.items.length && html`<p class="empty">${t('list.empty')}</p>`}
       ${list.nextCursor && html`<button type="button" class="more" onClick=${() => controller.loadList(true)}>${t('list.more')}</button>`}
