@@ -250,3 +250,17 @@ def test_items_behind_a_waiting_head_leave_the_due_index_until_its_retry(hooks):
     hooks.drain()
     assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
         "dialog.operator_joined", "message.created", "message.created", "message.created", "message.created"]
+
+
+def test_dynamodb_requests_of_one_delivered_event(hooks, aws):
+    """Per event: read the lead's queue, claim its head, read the bot, record the outcome
+    (with the message's delivery state) in one transaction, and look once more."""
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    hooks.feed()
+    message = operator_says(hooks, lead, "hello")
+    records = hooks.stream.records()
+    aws.clear()
+    hooks.delivery.on_stream(records)
+    assert hooks.receiver.delivered()[-1].payload["data"]["message"]["seq"] == int(message.seq)
+    assert aws.dynamodb() == ["Query", "UpdateItem", "GetItem", "TransactWriteItems", "Query"]
