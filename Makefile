@@ -60,6 +60,13 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: install local-deps
 	$(PY) -m tests.hardening.fuzzing --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
+# The local runtime for SOAK_MINUTES at a steady load (bots posting, operators connected and
+# replying, reminders ticking): errors (target 0), p50/p99 latency, memory at start and end
+# (target flat); fails on any error or memory growth. Report in test-artifacts/soak.json.
+SOAK_MINUTES ?= 10
+soak: install local-deps
+	$(PY) -m tests.hardening.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
+
 # --- AWS (infra/, docs/runbook.md): make synth|deploy|destroy STAGE=dev|prod|<name> -----------
 STAGE ?= dev
 # The region to deploy to: $$AWS_REGION / $$AWS_DEFAULT_REGION, else us-east-1.
