@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests run in parallel on every core (the local runtime is started once per worker session).
 PYTEST_WORKERS ?= auto
 
-.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap diff browser-deps browser fuzz bench
+.PHONY: install test lint unit run clean local-deps integration synth deploy destroy bootstrap diff browser-deps browser fuzz bench soak
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
