@@ -11,6 +11,10 @@ import boto3
 import botocore.client
 import pytest
 
+# One local runtime per test session (per xdist worker), shared by the integration, browser and
+# hardening tests: a fixture imported into several conftests would start one runtime each.
+from local_runtime.testing import handover_runtime  # noqa: F401
+
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

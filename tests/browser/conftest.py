@@ -34,7 +34,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from local_runtime.testing import LocalRuntime, handover_runtime  # noqa: F401
+from local_runtime.testing import LocalRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"

@@ -1,5 +1,4 @@
 """Fixtures for the hardening tests: the operator API's moto Cognito pool (tests/api) and the
 local runtime (local_runtime/testing.py)."""
 
-from local_runtime.testing import handover_runtime  # noqa: F401
 from tests.api.conftest import api, cognito, leads  # noqa: F401

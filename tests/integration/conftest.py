@@ -2,8 +2,8 @@
 local gateway in a child process), over real HTTP and real websockets.
 
 Fixtures (session scope: one runtime per xdist worker):
-- `handover_runtime`: the real app with demo data (from local_runtime.testing; import it
-  the same way into another conftest.py to reuse it, e.g. for browser tests);
+- `handover_runtime`: the real app with demo data (from local_runtime.testing, imported once in
+  tests/conftest.py so that integration, browser and hardening tests share one runtime per worker);
 - `gateway_runtime`: the gateway around tests/integration/gateway_app.py, a small app whose
   handlers record what they receive.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local_runtime.testing import LocalRuntime, handover_runtime, running_runtime  # noqa: F401
+from local_runtime.testing import LocalRuntime, running_runtime
 
 # Long enough that no other test of this runtime idles out under load, short enough to wait for.
 GATEWAY_IDLE_SECONDS = 8
