@@ -254,6 +254,7 @@ LEAD_REF = {
 COMMON_ERRORS = {
     "401": _error("No API key, or a wrong one"),
     "429": _error("Too many requests for this key (rate_limited); wait Retry-After seconds"),
+    "503": _error("Busy (busy) or DynamoDB unavailable (unavailable); nothing was written, retry after Retry-After"),
 }
 BODY_ERRORS = {
     "400": _error("Malformed JSON"),

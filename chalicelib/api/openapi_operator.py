@@ -260,7 +260,8 @@ SCHEMAS: dict[str, Any] = {
 SCHEMAS["BotCreateInput"] = {**SCHEMAS["BotInput"], "required": ["name"]}
 
 AUTH_ERRORS = {"401": _error("No access token, or one that is expired, tampered or from another pool"),
-               "429": _error("Too many requests from this operator (rate_limited); wait Retry-After seconds")}
+               "429": _error("Too many requests from this operator (rate_limited); wait Retry-After seconds"),
+               "503": _error("Busy or unavailable (busy, unavailable); nothing was written, retry after Retry-After")}
 ADMIN_ERRORS = {**AUTH_ERRORS, "403": _error("Only admins (Cognito group admins)")}
 BODY_ERRORS = {"400": _error("Malformed JSON or no body"), "413": _error("Body over 256 KB"),
                "415": _error("The body is not application/json"), "422": _error("Invalid fields (details.fields)")}
