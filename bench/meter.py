@@ -14,9 +14,9 @@ unchanged Handover app, see bench/metered.py) or `bench.floor_app:app`. `install
   /meter/reset`, `POST /invoke/<handler name>` (runs a scheduled function as EventBridge would:
   the reminder tick, measured through the same wrapped handler the scheduler calls).
 
-Pushes and Gone-cleanups run on the publisher's fan-out threads, which carry no invocation name:
-they are counted to the one invocation running at that moment (the benchmarks meter one call at a
-time), else to `(background)`. The cost per call is a middleware call and a dict update (µs).
+Pushes and Gone clean-ups run on the publisher's fan-out thread pool: work submitted to a thread
+pool carries the name of the invocation that submitted it. Anything else (the runtime's own
+stream polling) is `(background)`. The cost per call is a middleware call and a dict update (µs).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,7 +42,6 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWrit
 
 _lock = threading.Lock()
 _local = threading.local()
-_active: dict[int, str] = {}
 _counters: dict[str, dict[str, Any]] = {}
 
 
@@ -52,12 +52,28 @@ def _blank() -> dict[str, Any]:
 
 
 def _tag() -> str:
+    return getattr(_local, "tag", None) or "(background)"
+
+
+_original_submit = ThreadPoolExecutor.submit
+
+
+def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Work handed to a thread pool (the publisher's fan-out, parallel webhook deliveries) is
+    counted to the invocation that handed it over."""
     tag = getattr(_local, "tag", None)
-    if tag:
-        return tag
-    with _lock:
-        active = list(_active.values())
-    return active[0] if len(active) == 1 else "(background)"
+    if tag is None:
+        return _original_submit(self, fn, *args, **kwargs)
+
+    def tagged(*a: Any, **k: Any) -> Any:
+        previous = getattr(_local, "tag", None)
+        _local.tag = tag
+        try:
+            return fn(*a, **k)
+        finally:
+            _local.tag = previous
+
+    return _original_submit(self, tagged, *args, **kwargs)
 
 
 def _entry(tag: str) -> dict[str, Any]:
@@ -93,9 +109,7 @@ def _metered_call(self: Any, operation_name: str, api_params: dict[str, Any]) ->
     if service == "dynamodb" and (operation_name in READS or operation_name in WRITES):
         # INDEXES: the same total as TOTAL (what PynamoDB asks for), broken down by table and index.
         api_params = {**api_params, "ReturnConsumedCapacity": "INDEXES"}
-    # Untagged threads are the publisher's fan-out (pushes, Gone clean-ups) or the runtime's own.
-    fan_out = service == "apigatewaymanagementapi" or operation_name == "BatchWriteItem"
-    tag = _tag() if fan_out else (getattr(_local, "tag", None) or "(background)")
+    tag = _tag()
     name = f"{service}.{operation_name}"
     try:
         response = _original_call(self, operation_name, api_params)
@@ -149,18 +163,14 @@ def _name(event: Any) -> str:
 
 def _middleware(event: Any, get_response: Any) -> Any:
     tag = _name(event)
-    ident = threading.get_ident()
     previous = getattr(_local, "tag", None)
     _local.tag = tag
-    with _lock:
-        _active[ident] = tag
     started = time.perf_counter()
     try:
         return get_response(event)
     finally:
         elapsed = (time.perf_counter() - started) * 1000
         with _lock:
-            _active.pop(ident, None)
             entry = _entry(tag)
             entry["invocations"] += 1
             entry["duration_ms"].append(round(elapsed, 3))
@@ -239,6 +249,7 @@ def install(app: Chalice) -> Chalice:
         return app
     app._bench_metered = True
     botocore.client.BaseClient._make_api_call = _metered_call
+    ThreadPoolExecutor.submit = _submit
     app.register_middleware(_middleware, "all")
     port = os.environ.get("BENCH_METER_PORT")
     if port:

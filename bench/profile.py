@@ -20,6 +20,17 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("threads and queues", ("threading.py", "concurrent/futures", "queue.py")),
     ("logging", ("logging/",)),
 )
+# Where a bot message's request spends its time (samples under the bot API's post_message),
+# the first phase whose frames are on the stack wins.
+PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pushes through the management API (fan-out)", ("live/fanout.py",)),
+    ("publish: audience Queries and frames", ("live/publisher.py",)),
+    # The bot and the lead are read in one BatchGetItem (the key check included), then written.
+    ("the dialog write (one BatchGetItem, one TransactWriteItems)", ("services/dialogs.py", "storage/dialogs.py")),
+)
+REQUEST = "post_message (chalicelib/api/bot_v1.py"
+# Worker threads waiting for work are not time spent on anything.
+IDLE_LEAVES = ("_worker (concurrent/futures/thread.py", "wait (threading.py", "get (queue.py", "select (selectors.py")
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -42,7 +53,10 @@ def _short(frame: str) -> str:
 
 
 def summarize(raw: str, top: int = 12) -> dict[str, Any]:
-    """Self time by area and by function, and time inside Handover's own functions (inclusive)."""
+    """Self time by area and by function, time inside Handover's own functions (inclusive), and
+    the phases of the bot message request (percent of its samples). Idle workers are left out."""
+    phases: Counter[str] = Counter()
+    requests = 0
     by_area: Counter[str] = Counter()
     by_leaf: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
@@ -55,8 +69,18 @@ def summarize(raw: str, top: int = 12) -> dict[str, Any]:
         frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
         if not frames:
             continue
-        total += count
         leaf = frames[-1]
+        if _short(leaf).startswith(IDLE_LEAVES):
+            continue
+        total += count
+        if any(REQUEST in _short(f) for f in frames):
+            requests += count
+            for phase, needles in PHASES:
+                if any(needle in f for f in frames for needle in needles):
+                    phases[phase] += count
+                    break
+            else:
+                phases["the rest: gateway, Chalice, validation, JSON"] += count
         by_area[_area(leaf)] += count
         by_leaf[_short(leaf)] += count
         for frame in {f for f in frames if "chalicelib/" in f}:
@@ -66,4 +90,7 @@ def summarize(raw: str, top: int = 12) -> dict[str, Any]:
         return [[name, round(100 * value / total, 1)] for name, value in counter.most_common(n)] if total else []
 
     return {"samples": total, "by_area": share(by_area, len(AREAS) + 1), "top_self": share(by_leaf, top),
-            "top_handover_inclusive": share(inclusive, top)}
+            "top_handover_inclusive": share(inclusive, top),
+            "bot_message_request": {"share_of_samples": round(100 * requests / total, 1) if total else 0,
+                                    "phases": [[name, round(100 * value / requests, 1)]
+                                               for name, value in phases.most_common()] if requests else []}}

@@ -211,6 +211,27 @@ def markdown(rows: list[list[str]], results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def operations_markdown(results: dict[str, Any]) -> str:
+    """The DynamoDB requests and units of every operation (docs/performance.md)."""
+    dynamo = results.get("dynamodb")
+    if not dynamo:
+        return ""
+    lines = ["| operation | DynamoDB requests | RRU | WRU | pushes | then, from the deliveries stream |",
+             "|---|---|---|---|---|---|"]
+    seen: set[str] = set()
+    for row in dynamo["operations"]:
+        if row["operation"] in seen:
+            continue
+        seen.add(row["operation"])
+        requests = ", ".join(f"{n} {k.split('.', 1)[1]}" for k, n in sorted(row["requests"].items())
+                             if k.startswith("dynamodb."))
+        stream = row.get("then_stream") or {}
+        then = f"{stream['dynamodb_requests']} requests, {stream['rru']} RRU, {stream['wru']} WRU" if stream else ""
+        lines.append(f"| {row['operation'].replace('|', '/')} | {row['dynamodb_requests']} ({requests}) | {row['rru']} | "
+                     f"{row['wru']} | {row['pushes']} | {then} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
@@ -223,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run(skip)
     rows = table(results)
     results["table_markdown"] = markdown(rows, results)
+    results["operations_markdown"] = operations_markdown(results)
     dump(Path(args.out), results)
     print()
     print(results["table_markdown"])
