@@ -21,6 +21,7 @@ from typing import Any
 from bench.common import bench_runtime, dump, machine
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 PARTS = ("cold", "latency", "cost", "ui", "scaling")
 
 
@@ -232,10 +233,24 @@ def operations_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def update_doc(path: Path, sections: dict[str, str]) -> None:
+    """Replace what is between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in `path`."""
+    text = path.read_text()
+    for name, body in sections.items():
+        start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            _, after = rest.split(end, 1)
+            text = f"{before}{start}\n{body}\n{end}{after}"
+    path.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
     parser.add_argument("--out", default=str(RESULTS), help="where to write the results (default bench/results.json)")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="also put the tables into docs/performance.md (between its bench markers)")
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     unknown = skip - set(PARTS)
@@ -246,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     results["table_markdown"] = markdown(rows, results)
     results["operations_markdown"] = operations_markdown(results)
     dump(Path(args.out), results)
+    if args.update_docs:
+        update_doc(DOC, {"table": results["table_markdown"], "operations": results["operations_markdown"]})
     print()
     print(results["table_markdown"])
     print(f"\nwritten to {args.out}")
