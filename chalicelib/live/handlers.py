@@ -9,6 +9,7 @@ from typing import Any
 from chalice.app import Response, WebsocketEvent
 
 from chalicelib import runtime
+from chalicelib.adapters.transient import is_transient
 from chalicelib.live.connections import error_frame
 
 logger = logging.getLogger("handover.live")
@@ -24,7 +25,11 @@ def on_connect(event: WebsocketEvent) -> Response | None:
     ticket = params.get("ticket")
     try:
         operator = runtime.services().live.connect(event.connection_id, ticket if isinstance(ticket, str) else None)
-    except Exception:
+    except Exception as error:
+        if is_transient(error):
+            # DynamoDB throttled or failed: the ticket is still good if it was not redeemed.
+            logger.warning("$connect: AWS unavailable: %r", error)
+            return _refused(503, "unavailable", "try again in a moment")
         logger.exception("$connect failed")
         return _refused(500, "internal_error", "the connection could not be recorded")
     if operator is None:
@@ -37,9 +42,13 @@ def on_message(event: WebsocketEvent) -> None:
     body = event.to_dict().get("body")
     try:
         answer = live.receive(event.connection_id, body if isinstance(body, str) else None)
-    except Exception:
-        logger.exception("$default failed")
-        answer = error_frame("internal_error", "the frame could not be handled; it was logged")
+    except Exception as error:
+        if is_transient(error):
+            logger.warning("$default: AWS unavailable: %r", error)
+            answer = error_frame("unavailable", "the service is busy; send the frame again in a moment")
+        else:
+            logger.exception("$default failed")
+            answer = error_frame("internal_error", "the frame could not be handled; it was logged")
     if answer is not None:
         try:
             live.reply(event.connection_id, answer)

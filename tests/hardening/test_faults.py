@@ -106,3 +106,47 @@ def test_a_failing_write_is_a_clean_503_and_leaves_nothing_half_written(api, lea
         assert again.status < 300 or again.status == RULES[route].statuses["admin" if route[1].startswith("/api/")
                                                                              else "bot"], (route, again.body)
     assert fail_at > 1, f"{route} made no DynamoDB write: it does not belong in WRITE_ROUTES"
+
+
+# --- websocket writes --------------------------------------------------------------------------
+
+def _ws_event(connection_id: str, route: str, body: str | None = None, ticket: str | None = None) -> Any:
+    from chalice.app import WebsocketEvent
+
+    event = {"requestContext": {"routeKey": route, "connectionId": connection_id, "domainName": "ws.example",
+                                "stage": "api", "apiId": "x", "eventType": "MESSAGE"},
+             "queryStringParameters": {"ticket": ticket} if ticket else None, "body": body, "isBase64Encoded": False}
+    return WebsocketEvent(event, None)
+
+
+def test_websocket_writes_failing_give_a_clean_refusal_or_error_frame(aws, services, monkeypatch):
+    from chalicelib.auth.tickets import issue_ticket
+    from chalicelib.live import handlers
+
+    live = services.live
+    pushed: list[dict[str, Any]] = []
+    monkeypatch.setattr(live.notifier, "push", lambda connection_id, frame: pushed.append(frame))
+    faults = FailingDynamoDB(monkeypatch, "ProvisionedThroughputExceededException")
+    ticket, _ = issue_ticket("alice", False, services.clock)
+
+    # Redeeming the ticket (its delete) is throttled: refused with 503, the ticket still works.
+    faults.arm(1)
+    refused = handlers.on_connect(_ws_event("c-1", "$connect", ticket=ticket))
+    assert refused is not None and refused.status_code == 503
+    assert live.connections.get("c-1") is None
+    faults.arm(0)
+    assert handlers.on_connect(_ws_event("c-1", "$connect", ticket=ticket)) is None
+    record = live.connections.get("c-1")
+    assert record is not None
+
+    # A view change throttled: an `unavailable` frame, the connection's view unchanged; then it works.
+    lead_id = "ld_" + "a" * 26
+    faults.arm(1)
+    handlers.on_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
+    assert pushed[-1] == {"type": "error", "error": {"code": "unavailable",
+                                                      "message": "the service is busy; send the frame again in a moment"}}
+    assert live.connections.get("c-1") == record and record.viewing is None
+    faults.arm(0)
+    handlers.on_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
+    assert pushed[-1]["type"] == "viewing" and live.connections.get("c-1").viewing == lead_id
+
