@@ -124,13 +124,14 @@ async def run_cell(target: Target, session: aiohttp.ClientSession, rate: float, 
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(post(index)))
+    sending_took = time.perf_counter() - start
     await asyncio.gather(*tasks)
-    last_sent = time.perf_counter()
-    deadline = last_sent + DRAIN_SECONDS
+    answered = time.perf_counter()
+    deadline = answered + DRAIN_SECONDS
     while time.perf_counter() < deadline and any(m not in target.arrived for m in sent):
         await asyncio.sleep(0.02)
     latencies = [(target.arrived[m] - t) * 1000 for m, t in sent.items() if m in target.arrived]
-    elapsed = max(last_sent - start, 1e-9)
+    elapsed = max(sending_took, 1e-9)
     return Cell(rate=rate, operators=operators, sent=count, delivered=len(latencies),
                 p50=percentile(latencies, 50), p95=percentile(latencies, 95), p99=percentile(latencies, 99),
                 max=max(latencies) if latencies else float("nan"),

@@ -22,6 +22,7 @@ from bench.common import bench_runtime, dump, machine
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 PARTS = ("cold", "latency", "cost", "ui", "scaling")
 
 
@@ -212,6 +213,18 @@ def markdown(rows: list[list[str]], results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def headline_markdown(rows: list[list[str]], results: dict[str, Any]) -> str:
+    """The rows that carry a target, for the README (the full table is in docs/performance.md)."""
+    keep = [row for row in rows if row[-1] in ("met", "MISSED") or row[0].startswith("throughput")]
+    keep = [row for row in keep if not row[0].startswith("delivery") or "20 msg/s, 10 operators" in row[0]]
+    lines = ["| measure | Handover | floor / baseline | ratio | target | |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in keep]
+    m = results["machine"]
+    lines += ["", f"{m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB (load average "
+                  f"{m['load_average_at_start'][0]} at the start: a machine shared with other test runs)."]
+    return "\n".join(lines)
+
+
 def operations_markdown(results: dict[str, Any]) -> str:
     """The DynamoDB requests and units of every operation (docs/performance.md)."""
     dynamo = results.get("dynamodb")
@@ -250,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
     parser.add_argument("--out", default=str(RESULTS), help="where to write the results (default bench/results.json)")
     parser.add_argument("--update-docs", action="store_true",
-                        help="also put the tables into docs/performance.md (between its bench markers)")
+                        help="also put the tables into docs/performance.md and README.md (between their bench markers)")
     args = parser.parse_args(argv)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     unknown = skip - set(PARTS)
@@ -263,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     dump(Path(args.out), results)
     if args.update_docs:
         update_doc(DOC, {"table": results["table_markdown"], "operations": results["operations_markdown"]})
+        update_doc(README, {"headline": headline_markdown(rows, results)})
     print()
     print(results["table_markdown"])
     print(f"\nwritten to {args.out}")
