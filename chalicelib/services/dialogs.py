@@ -1,7 +1,8 @@
 """The dialog service: applies a change through the state machine, writes it in one
 transaction, then publishes it.
 
-Every write is conditioned on what was read (`seq`, `dialog_version`). When two callers
+Every write is conditioned on what was read (`seq`, `dialog_version`, `unread`,
+`lead_version`: `_unchanged_since_read`). When two callers
 race, one transaction fails as a whole and that caller reads again and re-decides, so
 no update is lost, no message gets a duplicate `seq`, and a system script runs exactly
 once per transition.
@@ -133,6 +134,7 @@ class DialogService:
             dialog_state=DialogState.BOT.value,
             operators=[],
             dialog_version=0,
+            lead_version=0,
             seq=0,
             unread=0,
             all_key=self.store.all_key(lead_id),
@@ -143,6 +145,10 @@ class DialogService:
         """Apply a lead edit: one UpdateItem (plus the Mine-tab copies, in one transaction)."""
         current = dict(lead.attributes.as_dict() if hasattr(lead.attributes, "as_dict") else lead.attributes or {})
         merged = merged_attributes(current, changes.attributes)
+        # Conditioned on what was read: the Mine-tab copies, the webhook's `lead.updated` and
+        # the merged attributes all come from this read, so a message, a transition, a
+        # mark-read or another edit in between must make the caller read again (WriteConflict).
+        read = _unchanged_since_read(lead)
         actions: list[Any] = []
         for name, value in changes.fields.items():
             attribute = getattr(LeadModel, name)
@@ -151,16 +157,17 @@ class DialogService:
         if changes.tags is not None:
             actions.append(LeadModel.tags.set(changes.tags))
             lead.tags = changes.tags
-        for name, value in changes.attributes.items():
-            path = LeadModel.attributes[name]
-            actions.append(path.set(value) if value is not None else path.remove())
+        if changes.attributes:
+            # The whole map, not one document path per key: a key may hold "[", "]" or "."
+            # (PynamoDB would parse them as a path), and the condition makes this safe.
+            actions.append(LeadModel.attributes.set(merged))
         lead.attributes = merged
         if not actions:
             return
+        lead.lead_version = int(lead.lead_version or 0) + 1
+        actions.append(LeadModel.lead_version.set(lead.lead_version))
         write = DialogWrite(self.store)
-        # Conditioned on what was read: the Mine-tab copies are written from this read, so a
-        # message or a transition in between must make the caller read again (WriteConflict).
-        write.update(lead, actions, condition=_unchanged_since_read(lead))
+        write.update(lead, actions, condition=read)
         put_summary_copies(write, lead, lead.operators or ())
         self._finish(
             write,
@@ -198,7 +205,8 @@ class DialogService:
             )
             ref_item = MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(), created_at=now)
             before = dialog_of(lead)
-            self._append(write, lead, [message], now, unread_delta=1 if incoming.sender == "lead" else 0)
+            self._append(write, lead, [message], now, read=_unchanged_since_read(lead),
+                         unread_delta=1 if incoming.sender == "lead" else 0)
             write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
             change = Change(lead=lead, messages=(message,), before_state=before.state.value,
                             before_operators=before.operators)
@@ -307,7 +315,7 @@ class DialogService:
             )
             ref_item = MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(), created_at=now)
             # The operator answered: the lead's messages count as read.
-            self._append(write, lead, [message], now, unread_delta=None, condition_state=True)
+            self._append(write, lead, [message], now, read=_unchanged_since_read(lead), unread_delta=None)
             write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
             change = Change(lead=lead, messages=(message,), before_state=lead.dialog_state,
                             before_operators=tuple(lead.operators or ()), actor=operator)
@@ -345,14 +353,14 @@ class DialogService:
         messages: list[MessageModel],
         now: str,
         *,
+        read: Any,
         unread_delta: int | None = 0,
         extra_actions: list[Any] | None = None,
-        extra_condition: Any = None,
-        condition_state: bool = False,
         summary_operators: tuple[str, ...] | None = None,
     ) -> None:
-        """Add `messages` (already numbered from lead.seq + 1) and update the lead to match."""
-        read_seq = int(lead.seq)
+        """Add `messages` (already numbered from lead.seq + 1) and update the lead to match.
+        `read` is `_unchanged_since_read(lead)` taken before the caller changed `lead`: the
+        lead's `unread`, summary and Mine-tab copies are all written from that read."""
         actions = list(extra_actions or [])
         for message in messages:
             write.put(message, condition=MessageModel.seq.does_not_exist())
@@ -371,12 +379,7 @@ class DialogService:
         elif unread_delta:
             lead.unread = int(lead.unread or 0) + unread_delta
             actions.append(LeadModel.unread.set(lead.unread))
-        condition = LeadModel.seq == read_seq
-        if condition_state:
-            condition = condition & (LeadModel.dialog_version == int(lead.dialog_version))
-        if extra_condition is not None:
-            condition = condition & extra_condition
-        write.update(lead, actions, condition=condition)
+        write.update(lead, actions, condition=read)
         operators = summary_operators if summary_operators is not None else tuple(lead.operators or ())
         put_summary_copies(write, lead, operators)
 
@@ -385,8 +388,8 @@ class DialogService:
     ) -> LeadModel:
         if not transition.changed:
             return lead
-        now_moment = self.clock.now()
-        now = iso(now_moment)
+        now = iso(self.clock.now())
+        read = _unchanged_since_read(lead)
         before, after = transition.before, transition.after
         write = DialogWrite(self.store)
         messages = self._transition_messages(lead, transition, bot, now)
@@ -415,8 +418,8 @@ class DialogService:
             lead,
             messages,
             now,
+            read=read,
             extra_actions=actions,
-            extra_condition=LeadModel.dialog_version == version,
             summary_operators=staying,
         )
         summary = summary_of(lead)
@@ -476,11 +479,16 @@ class DialogService:
 
 
 def _unchanged_since_read(lead: LeadModel) -> Any:
-    """No message, transition or mark-read since `lead` was read."""
+    """No message, transition, mark-read or lead edit since `lead` was read."""
+    version = int(lead.lead_version or 0)
+    # A lead stored before `lead_version` existed has none; it reads as 0.
+    same_edit = (LeadModel.lead_version == version) if version else (
+        LeadModel.lead_version.does_not_exist() | (LeadModel.lead_version == 0))
     return (
         (LeadModel.seq == int(lead.seq))
         & (LeadModel.dialog_version == int(lead.dialog_version))
         & (LeadModel.unread == int(lead.unread or 0))
+        & same_edit
     )
 
 

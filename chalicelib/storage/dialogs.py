@@ -6,8 +6,8 @@ ONE BatchGetItem (strongly consistent), so a bot call authenticates and loads it
 a single round trip.
 
 Writes: `DialogWrite` gathers every item a change touches and commits them in ONE
-TransactWriteItems, conditioned on what was read (`seq` for messages, `dialog_version`
-for transitions). A lost race fails the whole write with `WriteConflict` and the service
+TransactWriteItems, conditioned on what was read (`seq`, `dialog_version`, `unread`,
+`lead_version`). A lost race fails the whole write with `WriteConflict` and the service
 retries from a fresh read; nothing is ever half-written.
 """
 

@@ -145,6 +145,11 @@ class LeadModel(Model):
     seq = NumberAttribute(default=0)
     # Lead messages that no operator has read yet (reset by an operator's reply or mark-read).
     unread = NumberAttribute(default=0)
+    # Bumped by every edit of the lead's own fields (bot PUT, operator edit): with `seq`,
+    # `dialog_version` and `unread` it makes every write conditioned on all it read, so the
+    # Mine-tab copies and the webhook's `lead.updated` never carry a stale name or status.
+    # Absent on items written before it existed, which reads as 0.
+    lead_version = NumberAttribute(default=0)
     waiting_since = UnicodeAttribute(null=True)
     last_message = LastMessage(null=True)
     waiting_key = UnicodeAttribute(null=True)

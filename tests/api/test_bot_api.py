@@ -215,6 +215,19 @@ def test_attribute_limit_counts_the_merged_result(client, bot):
     assert len(LeadModel.get(lead_id(bot.id, "tg:1")).attributes.as_dict()) == 150
 
 
+def test_attribute_keys_that_look_like_document_paths_update_like_any_other(client, bot):
+    # Keys may hold any printable character; "[", "]" and "." once reached PynamoDB's
+    # document-path parser on update and answered 500.
+    keys = {"a[0]": "list-like", "x]y": "bracket", "[": "lone", "p.q": "dotted", "#n": "hash", ":v": "colon"}
+    assert put_lead(client, bot, body={"attributes": {"plan": "pro"}}).status_code == 201
+    updated = put_lead(client, bot, body={"attributes": {**keys, "plan": None}})
+    assert updated.status_code == 200
+    assert json.loads(updated.body)["attributes"] == keys
+    assert LeadModel.get(lead_id(bot.id, "tg:1")).attributes.as_dict() == keys
+    removed = put_lead(client, bot, body={"attributes": {"a[0]": None, "p.q": None}})
+    assert json.loads(removed.body)["attributes"] == {"x]y": "bracket", "[": "lone", "#n": "hash", ":v": "colon"}
+
+
 @pytest.mark.parametrize("ref", ["bad ref", "x" * 129, "slash%2Fref", "emoji-😀"])
 def test_invalid_lead_ref_is_422(client, bot, ref):
     response = client.http.put(f"/bot/v1/leads/{ref}", headers=bot.auth, body="{}")
