@@ -15,7 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import Clock, iso
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Busy, Conflict, NotFound
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel, WebhookEvent
 from chalicelib.storage.models import BotModel, LeadModel, MessageModel
@@ -118,9 +118,15 @@ class DeadLetters:
                 if letter.message_seq is not None:
                     transaction.update(MessageModel(letter.lead_id, int(letter.message_seq)),
                                        [MessageModel.delivery.set(SENT)], condition=MessageModel.seq.exists())
-        except TransactWriteError:
-            # A concurrent replay took it (or its message is gone): answer what is there now.
-            raise NotFound("dead_letter_not_found", "the dead letter was replayed or removed meanwhile") from None
+        except TransactWriteError as error:
+            reasons = {getattr(reason, "code", None) for reason in (error.cancellation_reasons or []) if reason}
+            if "ConditionalCheckFailed" in reasons:
+                # A concurrent replay took it (or its message is gone): answer what is there now.
+                raise NotFound("dead_letter_not_found", "the dead letter was replayed or removed meanwhile") from None
+            if "TransactionConflict" in reasons:
+                raise Busy("the dead letter is being replayed right now; try again") from None
+            # Throttling or a failing DynamoDB: nothing was written, the API answers 503.
+            raise
         if self.watcher is not None and letter.message_seq is not None:
             try:
                 self.watcher.delivery_changed(letter.lead_id, int(letter.message_seq), SENT)

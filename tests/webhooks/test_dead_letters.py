@@ -84,6 +84,32 @@ def test_admin_api_errors(admin, hooks):
     assert admin.post("/api/admin/webhooks/replay", [1], as_=ADMIN).status == 422
 
 
+def test_a_throttled_replay_is_a_503_that_keeps_the_dead_letter(admin, hooks, monkeypatch):
+    import botocore.client
+    from botocore.exceptions import ClientError
+
+    gone_then_queued(hooks)
+    admin.patch(f"/api/admin/bots/{hooks.bot_id}", {"webhook_url": hooks.receiver.url}, as_=ADMIN)
+    (letter, *_), _ = hooks.services.webhooks.dead_letters.list()
+    original = botocore.client.BaseClient._make_api_call
+    throttled = []
+
+    def call(client, operation, params):
+        if operation == "TransactWriteItems" and not throttled:
+            throttled.append(operation)
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", call)
+    answer = admin.post(f"/api/admin/webhooks/dead-letters/{letter.id}/replay", as_=ADMIN)
+    # Not "404 replayed or removed meanwhile": nothing happened, and the admin may retry.
+    assert throttled and answer.status == 503, answer.body
+    assert DeadLetterModel.get(letter.id).id == letter.id
+    again = admin.post(f"/api/admin/webhooks/dead-letters/{letter.id}/replay", as_=ADMIN)
+    assert again.status == 202 and again.body == {"replayed": [letter.id]}
+
+
 def test_dead_letter_pages(hooks):
     hooks.receiver.plan = [410]
     for n in range(3):
