@@ -114,7 +114,9 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                          f"{_f(f['p50'])} / {_f(f['p95'])} / {_f(f['p99'])}",
                          f"{_f(cell['ratio_p50'], 2)} (p50)",
                          "p99 ≤ 50 ms; ÷ floor ≤ 1.5" if headline else "÷ floor ≤ 1.5 (p50)",
-                         _status(cell["ratio_p50"] <= 1.5 and (h["p99"] <= 50 if headline else True))])
+                         (f"p99 {_status(h['p99'] <= 50)}, ratio {_status(cell['ratio_p50'] <= 1.5)}" if headline
+                          else _status(cell["ratio_p50"] <= 1.5))
+                         + (" (the local runtime is saturated, see throughput)" if h["p50"] > 200 else "")])
         throughput = latency.get("throughput", {})
         confirmed = throughput.get("confirmed") or {}
         cpu = confirmed.get("cpu", {})
@@ -131,7 +133,7 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                      f"{_f(per['dynamodb_requests'])} / {_f(per['rru'])} / {_f(per['wru'])}",
                      f"{_f(floor.get('dynamodb_requests'))} / {_f(floor.get('rru'))} / {_f(floor.get('wru'))}" if floor
                      else "–",
-                     f"{_f(per['wru'] / floor['wru'], 1)} (WRU)" if floor.get("wru") else "–", "the design's minimum", "–"])
+                     f"{_f(per['wru'] / floor['wru'], 1)}× (WRU)" if floor.get("wru") else "–", "the design's minimum", "–"])
         minimum = _minimum_cost(inbound, floor)
         rows.append(["AWS cost of 1 M inbound messages, 3 operators watching (USD, us-east-1)",
                      f"${_f(inbound['total_per_million_usd'], 2)}", f"${_f(minimum, 2)} (floor)" if minimum else "–",
@@ -215,7 +217,7 @@ def markdown(rows: list[list[str]], results: dict[str, Any]) -> str:
 
 def headline_markdown(rows: list[list[str]], results: dict[str, Any]) -> str:
     """The rows that carry a target, for the README (the full table is in docs/performance.md)."""
-    keep = [row for row in rows if row[-1] in ("met", "MISSED") or row[0].startswith("throughput")]
+    keep = [row for row in rows if "met" in row[-1] or "MISSED" in row[-1] or row[0].startswith("throughput")]
     keep = [row for row in keep if not row[0].startswith("delivery") or "20 msg/s, 10 operators" in row[0]]
     lines = ["| measure | Handover | floor / baseline | ratio | target | |", "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in keep]
