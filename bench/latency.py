@@ -230,6 +230,7 @@ async def measure_latency(handover_bench: Bench, floor_bench: Bench, operator_co
 # --- throughput -------------------------------------------------------------------------------
 
 RAMP = (10, 20, 30, 40, 50, 60, 80, 100)
+FLOOR_RAMP_EXTRA = (150, 200)
 RAMP_SECONDS = 4
 CONFIRM_SECONDS = 60
 PROFILE_SECONDS = 15
@@ -282,6 +283,16 @@ async def measure_throughput(handover: Target, floor: Target, session: aiohttp.C
         best = rate
     result: dict[str, Any] = {"operators": operators, "ramp_seconds_per_step": RAMP_SECONDS, "ramp": ramp,
                               "p99_limit_ms": P99_LIMIT_MS}
+    # The floor app on the same ramp (extended): the baseline for what the machine and the
+    # gateway allow. Only the ramp (4 s steps), no 60 s confirmation.
+    floor_best = 0
+    for rate in RAMP + FLOOR_RAMP_EXTRA:
+        cell = await run_cell(floor, session, rate, operators, rate * RAMP_SECONDS, f"floor-ramp-{rate}")
+        log(f"  floor ramp {rate:>3} msg/s: p99 {cell.p99:6.1f} ms -> {'ok' if _passes(cell) else 'over'}")
+        if not _passes(cell):
+            break
+        floor_best = rate
+    result["floor_ramp_best_rate"] = floor_best
     if best is None:
         result["sustained_rate"] = 0
         return result

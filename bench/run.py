@@ -122,8 +122,9 @@ def table(results: dict[str, Any]) -> list[list[str]]:
         cpu = confirmed.get("cpu", {})
         rows.append([f"throughput for 60 s with p99 < 200 ms ({throughput.get('operators')} operators)",
                      f"{throughput.get('sustained_rate', 0)} msg/s (p99 {_f(confirmed.get('p99'))} ms)",
-                     f"runtime {cpu.get('runtime_process_cores', '–')} cores, DynamoDB Local "
-                     f"{cpu.get('dynamodb_local_cores', '–')} cores", "–", "the most it sustains", "–"])
+                     f"floor: {throughput.get('floor_ramp_best_rate', '–')} msg/s in the 4 s ramp; Handover's runtime "
+                     f"used {cpu.get('runtime_process_cores', '–')} cores, DynamoDB Local "
+                     f"{cpu.get('dynamodb_local_cores', '–')}", "–", "the most it sustains", "–"])
     dynamo = results.get("dynamodb")
     if dynamo:
         inbound = dynamo["inbound"]
