@@ -6,22 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.validation import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
+from chalicelib.storage.dialogs import lead_attributes
 from chalicelib.storage.models import Attachment, LeadModel, MessageModel
-
-
-def attributes_of(lead: LeadModel) -> dict[str, Any]:
-    raw = lead.attributes
-    data = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
-    # DynamoDB hands numbers back as Decimal; the wire speaks JSON numbers.
-    return {key: _plain(value) for key, value in data.items()}
-
-
-def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def dialog_view(lead: LeadModel) -> dict[str, Any]:
@@ -29,7 +15,7 @@ def dialog_view(lead: LeadModel) -> dict[str, Any]:
 
 
 def lead_view(lead: LeadModel) -> dict[str, Any]:
-    attributes = attributes_of(lead)
+    attributes = lead_attributes(lead)
     return {
         "id": lead.id,
         "lead_ref": lead.lead_ref,

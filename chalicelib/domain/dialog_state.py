@@ -9,3 +9,8 @@ class DialogState(StrEnum):
     BOT = "bot"  # the bot is talking to the lead
     WAITING = "waiting"  # handed to operators, no operator in it yet
     OPERATOR = "operator"  # one or more operators are in it
+
+
+# The operator's tabs (design.md): Waiting = state `waiting`; Mine = state `operator` and
+# the operator is in it; All = every dialog.
+TABS = ("waiting", "mine", "all")

@@ -24,6 +24,3 @@ def new_bot_id() -> str:
 def new_upload_id() -> str:
     return "up_" + _b32(secrets.token_bytes(15))
 
-
-def new_secret(nbytes: int = 24) -> str:
-    return secrets.token_urlsafe(nbytes)

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from chalicelib.adapters.notifier import Gone, Notifier
 from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
-from chalicelib.storage.connections import TABS, ConnectionStore
+from chalicelib.domain.dialog_state import TABS
+from chalicelib.storage.connections import ConnectionStore
 
 logger = logging.getLogger("handover.live")
 

@@ -34,6 +34,7 @@ from chalicelib.storage.dialogs import (
     WriteConflict,
     dialog_of,
     last_message_of,
+    lead_attributes,
     put_summary_copies,
     summary_of,
 )
@@ -143,8 +144,7 @@ class DialogService:
 
     def _update_lead_fields(self, lead: LeadModel, changes: LeadChanges, now: str, actor: str | None = None) -> None:
         """Apply a lead edit: one UpdateItem (plus the Mine-tab copies, in one transaction)."""
-        current = dict(lead.attributes.as_dict() if hasattr(lead.attributes, "as_dict") else lead.attributes or {})
-        merged = merged_attributes(current, changes.attributes)
+        merged = merged_attributes(lead_attributes(lead), changes.attributes)
         # Conditioned on what was read: the Mine-tab copies, the webhook's `lead.updated` and
         # the merged attributes all come from this read, so a message, a transition, a
         # mark-read or another edit in between must make the caller read again (WriteConflict).
@@ -451,7 +451,7 @@ class DialogService:
         """System notes for the history, and the bot's system script if one is due."""
         messages: list[MessageModel] = []
         seq = int(lead.seq)
-        attributes = dict(lead.attributes.as_dict() if hasattr(lead.attributes, "as_dict") else lead.attributes or {})
+        attributes = lead_attributes(lead)
         for event in transition.events:
             if isinstance(event, SystemScriptDue):
                 templates = []

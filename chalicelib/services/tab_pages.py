@@ -19,13 +19,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.dialog_state import TABS
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 30
-_TABS = ("waiting", "mine", "all")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class TabReader:
         self.tab_shards = max(1, tab_shards)
 
     def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> TabPage:
-        if tab not in _TABS:
+        if tab not in TABS:
             raise ValidationFailed("tab is one of waiting, mine, all", fields={"tab": "waiting, mine or all"})
         limit = max(1, min(MAX_PAGE, limit))
         position = decode_cursor(cursor) if cursor else None
@@ -147,20 +147,9 @@ def _index_key(lead: LeadModel, key_name: str) -> dict[str, Any]:
 
 def _summary_copy(item: OperatorDialogModel) -> dict[str, Any]:
     raw = item.summary
+    # PynamoDB reads the copy's numbers as int or float: it is JSON as it is.
     summary = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
-    summary = _plain(summary)
     summary["lead_id"] = item.lead_id
     summary["last_activity_at"] = item.last_activity_at
     return summary
 
-
-def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

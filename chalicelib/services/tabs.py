@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from chalicelib.services.publisher import Change
 
-TABS = ("waiting", "mine", "all")
 WAITING_COUNTER = "waiting"
 ALL_COUNTER = "all"
 
@@ -31,15 +30,6 @@ class TabPlace:
     @staticmethod
     def of(state: str | None, operators: Iterable[str]) -> TabPlace:
         return TabPlace(state == "waiting", frozenset(operators) if state == "operator" else frozenset())
-
-    def tabs_for(self, username: str) -> set[str]:
-        """The tabs on which `username` sees the dialog (every existing dialog is on All)."""
-        tabs = {"all"}
-        if self.waiting:
-            tabs.add("waiting")
-        if username in self.mine:
-            tabs.add("mine")
-        return tabs
 
 
 def places(change: Change) -> tuple[TabPlace | None, TabPlace]:

@@ -35,8 +35,6 @@ from chalicelib.storage.models import _Meta
 # that a connection still open is never forgotten, and a leaked one goes away by itself.
 CONNECTION_TTL = timedelta(hours=2, minutes=15)
 
-TABS = ("waiting", "mine", "all")
-
 
 class ConnectionsByOperator(GlobalSecondaryIndex):
     class Meta:

@@ -174,6 +174,13 @@ class DialogStore:
         )
 
 
+def lead_attributes(lead: LeadModel) -> dict[str, Any]:
+    """The lead's variables as a plain dict: a lead built in this process holds a dict, one
+    read from DynamoDB a MapAttribute (whose numbers PynamoDB reads as int or float)."""
+    raw = lead.attributes
+    return dict(raw.as_dict() if hasattr(raw, "as_dict") else raw or {})
+
+
 def summary_of(lead: LeadModel) -> dict[str, Any]:
     """What a tab shows of a dialog (copied into the Mine-tab items)."""
     last = lead.last_message

@@ -40,9 +40,6 @@ TABLES: tuple[type[Model], ...] = (
     EscalationModel,
 )
 
-_bound: list[Settings] = []
-
-
 def bind_models(settings: Settings) -> None:
     """Point every model at its table, region and endpoint from configuration."""
     sessions.install()
@@ -53,8 +50,3 @@ def bind_models(settings: Settings) -> None:
         meta.host = settings.dynamodb_endpoint
         # PynamoDB caches a connection per model; drop it so that the new binding is used.
         model._connection = None
-    _bound[:] = [settings]
-
-
-def bound_settings() -> Settings | None:
-    return _bound[0] if _bound else None

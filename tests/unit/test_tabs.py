@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.services.publisher import Change
-from chalicelib.services.tabs import TabPlace, counter_deltas
+from chalicelib.services.tabs import counter_deltas
 from chalicelib.storage.models import LeadModel
 
 
@@ -24,10 +24,3 @@ def test_counter_deltas_for_every_transition():
     assert counter_deltas(change("waiting", (), "bot", ())) == {"waiting": -1}
     # A message or an edit moves nothing.
     assert counter_deltas(change("operator", ("a",), "operator", ("a",))) == {}
-
-
-def test_tabs_for_an_operator():
-    assert TabPlace.of("waiting", ()).tabs_for("a") == {"waiting", "all"}
-    assert TabPlace.of("operator", ("a",)).tabs_for("a") == {"mine", "all"}
-    assert TabPlace.of("operator", ("a",)).tabs_for("b") == {"all"}
-    assert TabPlace.of("bot", ()).tabs_for("a") == {"all"}
