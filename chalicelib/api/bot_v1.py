@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.http import ANY_CONTENT, bearer_token, handles_errors, json_body, json_response
+from chalicelib.api.http import ANY_CONTENT, HttpError, bearer_token, handles_errors, json_body, json_response
 from chalicelib.api.openapi_bot import bot_openapi
 from chalicelib.api.rate_limits import limit_bot
 from chalicelib.api.views import dialog_view, lead_view, message_view
@@ -28,8 +28,12 @@ def _optional_body() -> Any:
     """An optional JSON object: no body is fine, but `null` (or any non-object) is a 422, as the
     OpenAPI document says; json_body() alone cannot tell `null` from no body."""
     request = bot_api.current_request
+    raw = request.raw_body or b""
+    if raw and not raw.strip():
+        # Whitespace is not JSON; only a truly empty body means "no body".
+        raise HttpError(400, "malformed_json", "the body is not valid JSON; send none or a JSON object")
     body = json_body(request, required=False)
-    if body is None and (request.raw_body or b"").strip():
+    if body is None and raw.strip():
         raise ValidationFailed("the body must be a JSON object", fields={"body": "must be an object"})
     return body
 

@@ -113,12 +113,24 @@ def check_tags(value: Any, problems: Problems, where: str = "tags") -> list[str]
     return tags
 
 
+def _storable_number(value: int | float) -> bool:
+    """DynamoDB keeps numbers of magnitude 1E-130 to 9.99…E+125 with up to 38 significant
+    digits; anything else fails the write (a 500 before this check; found by Schemathesis)."""
+    if value == 0:
+        return True
+    if not 1e-130 <= abs(value) < 1e126:
+        return False
+    return not isinstance(value, int) or len(str(abs(value)).rstrip("0")) <= 38
+
+
 def _attribute_value(value: Any, where: str, problems: Problems) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
             problems.add(where, "must be a finite number")
+        elif not _storable_number(value):
+            problems.add(where, "a number of magnitude 1e-130 to 1e125 with at most 38 digits")
         return value
     if isinstance(value, str):
         if len(value) > MAX_ATTRIBUTE_VALUE:

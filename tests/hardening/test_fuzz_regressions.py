@@ -131,3 +131,48 @@ def test_an_empty_avatar_url_clears_it_as_documented(client, bot):
     client.http.put("/bot/v1/leads/tg:8", headers=bot.auth, body=json.dumps({"avatar_url": "https://x.example/a"}))
     cleared = client.http.put("/bot/v1/leads/tg:8", headers=bot.auth, body=json.dumps({"avatar_url": ""}))
     assert cleared.status_code == 200 and not _body(cleared).get("avatar_url")
+
+
+# --- 5. found by `make fuzz` at depth ----------------------------------------------------------
+
+@pytest.mark.parametrize("number", [1.1087579800466996e-162, 1e126, -1e130, 10**40 + 1, -(10**39) - 1])
+def test_a_number_dynamodb_cannot_store_is_a_422_not_a_500(client, bot, api, leads, number):
+    answer = client.http.put("/bot/v1/leads/tg:n", headers=bot.auth, body=json.dumps({"attributes": {"x": number}}))
+    assert answer.status_code == 422, answer.body
+    assert "attributes.x" in _body(answer)["error"]["details"]["fields"]
+    lead = leads.make("tg:m")
+    assert api.patch(f"/api/dialogs/{lead}/lead", {"variables": {"x": number}}).status == 422
+
+
+@pytest.mark.parametrize("raw", ["\r", " ", "\n\t "])
+def test_a_whitespace_body_is_malformed_json(client, bot, raw):
+    client.http.put("/bot/v1/leads/tg:w", headers=bot.auth, body="")
+    for method, path in (("put", "/bot/v1/leads/tg:w"), ("post", "/bot/v1/leads/tg:w/handoff")):
+        answer = getattr(client.http, method)(path, headers=bot.auth, body=raw)
+        assert answer.status_code == 400 and _body(answer)["error"]["code"] == "malformed_json", (path, raw)
+
+
+def test_the_storable_number_limits_are_dynamodbs(real_dynamodb):
+    """On DynamoDB Local: what the check lets through is stored, and what it refuses DynamoDB
+    itself refuses (so the check is neither too tight nor needless)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.domain.credentials import parse_api_key
+    from chalicelib.domain.validation import ValidationFailed, check_lead_changes
+    from chalicelib.storage.models import LeadModel
+    from tests.conftest import make_bot
+
+    services = real_dynamodb
+    key = parse_api_key(make_bot(services).api_key)
+    edge = {"big": 9.99e125, "small": 1e-130, "digits": int("9" * 38), "zero": 0, "negative": -1.5e-100}
+    lead, _ = services.dialogs.upsert_lead(key, "tg:edge", check_lead_changes({"attributes": edge}))
+    stored = LeadModel.get(lead.id).attributes.as_dict()
+    assert {k: float(v) for k, v in stored.items() if k in edge} == {k: float(v) for k, v in edge.items()}
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=services.settings.dynamodb_endpoint)
+    for number in ("1e126", "1e-131", "1" * 39):
+        with pytest.raises(ClientError):
+            client.put_item(TableName=LeadModel.Meta.table_name, Item={"id": {"S": "probe"}, "n": {"N": number}})
+        with pytest.raises(ValidationFailed):
+            check_lead_changes({"attributes": {"n": float(number) if "e" in number else int(number)}})
