@@ -25,6 +25,23 @@ def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float 
     raise AssertionError(f"not true within {timeout} s; last answer: {answer!r}")
 
 
+def sign_in(runtime: LocalRuntime, username: str = "operator") -> dict[str, str]:
+    """The Authorization header of a demo operator signed in through the operator API."""
+    operator = runtime.operator(username)
+    response = requests.post(f"{runtime.url}/api/auth/login", timeout=10,
+                             json={"username": operator["username"], "password": operator["password"]})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def ticket_url(runtime: LocalRuntime, headers: dict[str, str]) -> str:
+    """The websocket URL with a fresh one-time ticket of the signed-in operator."""
+    response = requests.post(f"{runtime.url}/api/ws-ticket", headers=headers, timeout=10)
+    response.raise_for_status()
+    body = response.json()
+    return f"{body['ws_url']}?ticket={body['ticket']}"
+
+
 def recorded(runtime: LocalRuntime, kind: str) -> list[dict[str, Any]]:
     response = requests.get(f"{runtime.url}/test/recorded/{kind}", timeout=10)
     response.raise_for_status()

@@ -13,24 +13,9 @@ import requests
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from tests.integration.helpers import run
+from tests.integration.helpers import run, sign_in, ticket_url
 
 WAIT = 10.0
-
-
-def _sign_in(runtime, username: str = "operator") -> dict[str, str]:
-    operator = runtime.operator(username)
-    response = requests.post(f"{runtime.url}/api/auth/login",
-                             json={"username": operator["username"], "password": operator["password"]}, timeout=10)
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def _ticket_url(runtime, headers: dict[str, str]) -> str:
-    response = requests.post(f"{runtime.url}/api/ws-ticket", headers=headers, timeout=10)
-    response.raise_for_status()
-    body = response.json()
-    return f"{body['ws_url']}?ticket={body['ticket']}"
 
 
 def _bot(runtime) -> dict[str, str]:
@@ -71,11 +56,11 @@ async def _view(ws: ClientConnection, dialog_id: str | None, tab: str) -> None:
 
 def test_a_viewing_operator_receives_the_bots_message_and_a_hidden_panel_does_not(handover_runtime):
     runtime = handover_runtime
-    headers = _sign_in(runtime)
+    headers = sign_in(runtime)
     ref, lead_id = _new_lead(runtime)
 
     async def scenario() -> tuple[dict, list[dict], dict]:
-        async with await connect(_ticket_url(runtime, headers), open_timeout=WAIT) as ws:
+        async with await connect(ticket_url(runtime, headers), open_timeout=WAIT) as ws:
             await _view(ws, lead_id, "all")
             seq = _bot_posts(runtime, ref, "hello from the bot")
             created = await _next(ws, lambda f: f["type"] == "message.created" and f["message"]["seq"] == seq)
@@ -104,12 +89,12 @@ def test_a_viewing_operator_receives_the_bots_message_and_a_hidden_panel_does_no
 
 def test_two_operators_see_a_handoff_and_a_start(handover_runtime):
     runtime = handover_runtime
-    alice, bob = _sign_in(runtime, "operator"), _sign_in(runtime, "operator2")
+    alice, bob = sign_in(runtime, "operator"), sign_in(runtime, "operator2")
     ref, lead_id = _new_lead(runtime)
 
     async def scenario() -> tuple[dict, dict, dict, dict]:
-        async with await connect(_ticket_url(runtime, alice), open_timeout=WAIT) as a, \
-                await connect(_ticket_url(runtime, bob), open_timeout=WAIT) as b:
+        async with await connect(ticket_url(runtime, alice), open_timeout=WAIT) as a, \
+                await connect(ticket_url(runtime, bob), open_timeout=WAIT) as b:
             await _view(a, lead_id, "waiting")
             await _view(b, None, "waiting")
             requests.post(f"{runtime.url}/bot/v1/leads/{ref}/handoff", json={"reason": "asked"},
@@ -131,12 +116,12 @@ def test_two_operators_see_a_handoff_and_a_start(handover_runtime):
 
 def test_connect_without_a_valid_ticket_is_refused_and_bad_frames_get_errors(handover_runtime):
     runtime = handover_runtime
-    headers = _sign_in(runtime)
+    headers = sign_in(runtime)
 
     async def scenario() -> tuple[int, dict, dict]:
         with pytest.raises(InvalidStatus) as refused:
             await connect(f"{runtime.ws_url}?ticket=wst_made-up", open_timeout=WAIT)
-        async with await connect(_ticket_url(runtime, headers), open_timeout=WAIT) as ws:
+        async with await connect(ticket_url(runtime, headers), open_timeout=WAIT) as ws:
             await ws.send("this is not json")
             error = await _next(ws, lambda f: True)
             await ws.send('{"action": "ping"}')
@@ -175,7 +160,7 @@ async def _drain(ws: ClientConnection) -> list[str]:
 def test_who_receives_what_through_a_dialogs_life(handover_runtime):
     """A views the dialog (Mine tab), B has no dialog open (Waiting tab), C shows the All tab."""
     runtime = handover_runtime
-    alice, bob, admin = _sign_in(runtime, "operator"), _sign_in(runtime, "operator2"), _sign_in(runtime, "admin")
+    alice, bob, admin = sign_in(runtime, "operator"), sign_in(runtime, "operator2"), sign_in(runtime, "admin")
     ref, lead_id = _new_lead(runtime)
     api = f"{runtime.url}/api/dialogs/{lead_id}"
 
@@ -219,9 +204,9 @@ def test_who_receives_what_through_a_dialogs_life(handover_runtime):
 
     async def scenario() -> list[tuple[str, list[str], list[str], list[str]]]:
         got = []
-        async with await connect(_ticket_url(runtime, alice), open_timeout=WAIT) as a, \
-                await connect(_ticket_url(runtime, bob), open_timeout=WAIT) as b, \
-                await connect(_ticket_url(runtime, admin), open_timeout=WAIT) as c:
+        async with await connect(ticket_url(runtime, alice), open_timeout=WAIT) as a, \
+                await connect(ticket_url(runtime, bob), open_timeout=WAIT) as b, \
+                await connect(ticket_url(runtime, admin), open_timeout=WAIT) as c:
             await _view(a, lead_id, "mine")
             await _view(b, None, "waiting")
             await _view(c, None, "all")

@@ -14,27 +14,12 @@ import requests
 from websockets.asyncio.client import ClientConnection, connect
 
 from local_runtime.testing import TEST_SCHEDULE_SECONDS
-from tests.integration.helpers import run
+from tests.integration.helpers import run, sign_in, ticket_url
 
 PERIOD = float(TEST_SCHEDULE_SECONDS)
 WAIT = 10.0
 # operator2 is used by no other test of the session, so nothing else changes its state.
 OPERATOR = "operator2"
-
-
-def _sign_in(runtime, username: str) -> dict[str, str]:
-    operator = runtime.operator(username)
-    response = requests.post(f"{runtime.url}/api/auth/login",
-                             json={"username": operator["username"], "password": operator["password"]}, timeout=10)
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def _ticket_url(runtime, headers: dict[str, str]) -> str:
-    response = requests.post(f"{runtime.url}/api/ws-ticket", headers=headers, timeout=10)
-    response.raise_for_status()
-    body = response.json()
-    return f"{body['ws_url']}?ticket={body['ticket']}"
 
 
 def _waiting_lead(runtime) -> None:
@@ -73,10 +58,10 @@ async def _frames_for(ws: ClientConnection, seconds: float) -> list[tuple[float,
 
 def test_a_hidden_page_is_reminded_every_period_until_it_reports_visible(handover_runtime):
     runtime = handover_runtime
-    headers = _sign_in(runtime, OPERATOR)
+    headers = sign_in(runtime, OPERATOR)
 
     async def scenario() -> tuple[list, list]:
-        async with await connect(_ticket_url(runtime, headers), open_timeout=WAIT) as ws:
+        async with await connect(ticket_url(runtime, headers), open_timeout=WAIT) as ws:
             await _ack(ws, {"action": "view", "dialog_id": None, "tab": "waiting"}, "viewing")
             await _ack(ws, {"action": "visibility", "visible": False}, "visibility")
             _waiting_lead(runtime)  # dialog.added on Waiting, while the page is hidden

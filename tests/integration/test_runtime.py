@@ -20,17 +20,9 @@ import requests
 from websockets.asyncio.client import connect
 
 from local_runtime.testing import running_runtime
-from tests.integration.helpers import eventually, run
+from tests.integration.helpers import eventually, run, sign_in
 
 TIMEOUT = 10
-
-
-def sign_in(runtime, username: str = "operator") -> dict[str, str]:
-    operator = runtime.operator(username)
-    response = requests.post(f"{runtime.url}/api/auth/login", timeout=TIMEOUT,
-                             json={"username": operator["username"], "password": operator["password"]})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def bot_headers(runtime) -> dict[str, str]:

@@ -13,8 +13,8 @@ from websockets.asyncio.client import connect
 
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.ids import lead_id as make_lead_id
-from tests.integration.helpers import eventually, run
-from tests.integration.test_live_events import WAIT, _next, _sign_in, _ticket_url, _view
+from tests.integration.helpers import eventually, run, sign_in, ticket_url
+from tests.integration.test_live_events import WAIT, _next, _view
 
 
 def _transcript(runtime, ref: str) -> dict:
@@ -25,7 +25,7 @@ def _transcript(runtime, ref: str) -> dict:
 
 def test_operator_reply_reaches_the_demo_bot_signed_and_shows_delivered(handover_runtime):
     runtime = handover_runtime
-    headers = _sign_in(runtime)
+    headers = sign_in(runtime)
     ref = f"wh-{uuid.uuid4().hex[:10]}"
     lead = make_lead_id(parse_api_key(runtime.bot["api_key"]).bot_id, ref)
     said = requests.post(f"{runtime.url}/demo-bot/leads/{ref}/messages",
@@ -35,7 +35,7 @@ def test_operator_reply_reaches_the_demo_bot_signed_and_shows_delivered(handover
     eventually(lambda: _transcript(runtime, ref)["state"] == "waiting", timeout=WAIT)
 
     async def scenario() -> dict:
-        async with await connect(_ticket_url(runtime, headers), open_timeout=WAIT) as ws:
+        async with await connect(ticket_url(runtime, headers), open_timeout=WAIT) as ws:
             await _view(ws, lead, "mine")
             requests.post(f"{runtime.url}/api/dialogs/{lead}/start", headers=headers,
                           timeout=10).raise_for_status()
