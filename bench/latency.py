@@ -242,6 +242,15 @@ def _passes(cell: Cell) -> bool:
             and cell.achieved_rate >= 0.95 * cell.rate)
 
 
+async def _ramp_step(target: Target, session: aiohttp.ClientSession, rate: int, operators: int, tag: str) -> Cell:
+    """One ramp step; a step that fails is run once more (on a shared machine one stall of
+    another process is enough to push a 4-second p99 over the limit)."""
+    cell = await run_cell(target, session, rate, operators, rate * RAMP_SECONDS, f"{tag}-{rate}")
+    if not _passes(cell):
+        cell = await run_cell(target, session, rate, operators, rate * RAMP_SECONDS, f"{tag}-{rate}-again")
+    return cell
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     import os
@@ -274,7 +283,7 @@ async def measure_throughput(handover: Target, floor: Target, session: aiohttp.C
     ramp = []
     best = None
     for rate in RAMP:
-        cell = await run_cell(handover, session, rate, operators, rate * RAMP_SECONDS, f"ramp-{rate}")
+        cell = await _ramp_step(handover, session, rate, operators, "ramp")
         ramp.append(cell.as_json())
         log(f"  ramp {rate:>3} msg/s: p99 {cell.p99:6.1f} ms, {cell.delivered}/{cell.sent}, "
             f"{cell.achieved_rate:.0f} msg/s sent -> {'ok' if _passes(cell) else 'over'}")
@@ -287,7 +296,7 @@ async def measure_throughput(handover: Target, floor: Target, session: aiohttp.C
     # gateway allow. Only the ramp (4 s steps), no 60 s confirmation.
     floor_best = 0
     for rate in RAMP + FLOOR_RAMP_EXTRA:
-        cell = await run_cell(floor, session, rate, operators, rate * RAMP_SECONDS, f"floor-ramp-{rate}")
+        cell = await _ramp_step(floor, session, rate, operators, "floor-ramp")
         log(f"  floor ramp {rate:>3} msg/s: p99 {cell.p99:6.1f} ms -> {'ok' if _passes(cell) else 'over'}")
         if not _passes(cell):
             break
