@@ -162,7 +162,8 @@ def measure_operations(bench: Bench, log: Any = print) -> dict[str, Any]:
             lambda: bench.call("POST", f"/api/dialogs/{lead_id}/start", token), settle=2.0)
     measure("bot: POST .../messages (lead, state operator, 3 watching)", lambda: bot.say(ref, "one more"))
     measure("operator: PATCH .../lead", lambda: bench.call("PATCH", f"/api/dialogs/{lead_id}/lead", token,
-                                                          {"status": "hot", "variables": {"plan": "pro"}}))
+                                                          {"status": "hot", "variables": {"plan": "pro"}}),
+            settle=2.0)
     # settle: the reply's webhook delivery runs from the deliveries stream (reported as then_stream).
     measure("operator: POST .../messages (reply)", lambda: bench.call(
         "POST", f"/api/dialogs/{lead_id}/messages", token, {"client_id": "c-1", "text": "Hello from the operator"}),
