@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.clock import Clock, iso
 from chalicelib.domain.credentials import new_api_key, new_webhook_secret
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Busy, NotFound
 from chalicelib.domain.ids import new_bot_id
 from chalicelib.domain.scripts import SCRIPTS
 from chalicelib.domain.validation import MAX_TEXT, Problems, require_object
 from chalicelib.storage.models import BotModel
 
 MAX_SCRIPT_MESSAGES = 10
+_ROTATION_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -174,11 +177,20 @@ class BotService:
     def rotate_webhook_secret(self, bot_id: str) -> tuple[BotModel, BotSecrets]:
         """A new signing secret; the previous one keeps signing too until the next rotation,
         so a bot can switch over without dropping a call."""
-        bot = self.get(bot_id)
         secret = new_webhook_secret()
-        bot.update(
-            [BotModel.webhook_secret_previous.set(bot.webhook_secret), BotModel.webhook_secret.set(secret),
-             BotModel.updated_at.set(iso(self.clock.now()))],
-            condition=BotModel.id.exists(),
-        )
-        return bot, BotSecrets(webhook_secret=secret)
+        for _ in range(_ROTATION_ATTEMPTS):
+            bot = self.get(bot_id)
+            try:
+                # Conditioned on the secret that becomes the previous one: a rotation in
+                # between would otherwise be dropped, and the secret it handed out never sign.
+                bot.update(
+                    [BotModel.webhook_secret_previous.set(bot.webhook_secret), BotModel.webhook_secret.set(secret),
+                     BotModel.updated_at.set(iso(self.clock.now()))],
+                    condition=BotModel.webhook_secret == bot.webhook_secret,
+                )
+            except UpdateError as error:
+                if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                    continue  # read again: rotate from the secret the other rotation set
+                raise
+            return bot, BotSecrets(webhook_secret=secret)
+        raise Busy("the bot's webhook secret is being rotated right now; try again")
