@@ -38,8 +38,9 @@ class Reminders:
         owner: dict[str, str] = {}
         for pending in due:
             if not pending.connections:
-                # Nothing to remind (every connection went away): the state is stale.
-                self.store.clear(pending.operator)
+                # Nothing to remind (every connection went away): the state is stale, unless
+                # a fresh connection was notified since the Query.
+                self.store.forget_unreachable(pending.operator)
                 continue
             # `at` is the same for every tab of the operator: the UI's one-tab rule keys on it.
             frame: Frame = {"type": "reminder", "unread": pending.unread, "at": iso(now)}

@@ -106,6 +106,18 @@ class NotificationStore:
         """Visible again, or signed out: ONE DeleteItem (nothing if there was nothing)."""
         NotificationModel(operator).delete()
 
+    def forget_unreachable(self, operator: str) -> bool:
+        """Delete a pending state that has no connection left to remind (the tick met it).
+        ONE conditional DeleteItem: a notifiable event that recorded a fresh connection since
+        the tick read it wins. Answers True if it was deleted."""
+        try:
+            NotificationModel(operator).delete(condition=NotificationModel.connections.does_not_exist())
+        except DeleteError as error:
+            if _failed_condition(error):
+                return False
+            raise
+        return True
+
     def add_connection(self, operator: str, connection_id: str) -> bool:
         """A connection of an operator with a pending notification reported hidden: it gets
         the reminders too. ONE conditional UpdateItem; False if nothing is pending."""

@@ -205,6 +205,23 @@ def test_a_gone_connection_met_by_the_tick_is_deleted_and_the_state_with_its_las
     assert state(room, "carol") is None
 
 
+def test_a_tick_forgetting_a_stale_state_keeps_a_notification_that_arrived_meanwhile(room, monkeypatch):
+    store = room.services.notifications.store
+    store.notify("carol", (), room.clock.now())  # pending, but every connection went away
+    room.clock.advance(60)
+    real_due = store.due
+
+    def due_then_a_new_event(before):
+        found = real_due(before)
+        # Between the tick's Query and its clean-up, carol is notified on a fresh connection.
+        store.notify("carol", [room.ids["carol"]], room.clock.now())
+        return found
+
+    monkeypatch.setattr(store, "due", due_then_a_new_event)
+    tick(room)
+    assert state(room, "carol").connections == {room.ids["carol"]}
+
+
 def scheduled_tick(live) -> dict[str, int]:
     """The scheduled function's body, on the harness's services."""
     from chalicelib import runtime
