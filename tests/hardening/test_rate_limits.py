@@ -115,3 +115,26 @@ def test_the_openapi_documents_announce_429():
 
     assert "429" in bot_openapi()["paths"]["/bot/v1/leads/{lead_ref}/messages"]["post"]["responses"]
     assert "429" in operator_openapi()["paths"]["/api/me"]["get"]["responses"]
+
+
+def test_429_reaches_the_client_through_the_gateway(tmp_path):
+    """End to end on the local runtime: the status, Retry-After and the body pass through."""
+    import requests
+
+    from local_runtime.testing import running_runtime
+
+    with running_runtime(tmp_path / "data", env={"HANDOVER_RATE_LIMIT_OPERATOR": "0.2/5"}) as rt:
+        def token(username: str) -> str:
+            operator = rt.operator(username)
+            answer = requests.post(f"{rt.url}/api/auth/login", timeout=30,
+                                   json={"username": username, "password": operator["password"]})
+            return answer.json()["access_token"]
+
+        headers = {"Authorization": f"Bearer {token('operator')}"}
+        statuses = [requests.get(f"{rt.url}/api/me", headers=headers, timeout=30) for _ in range(6)]
+        assert [s.status_code for s in statuses] == [200] * 5 + [429]
+        refused = statuses[-1]
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) >= 1
+        other = {"Authorization": f"Bearer {token('operator2')}"}
+        assert requests.get(f"{rt.url}/api/me", headers=other, timeout=30).status_code == 200
