@@ -30,6 +30,17 @@ def log(line: str) -> None:
     print(line, flush=True)
 
 
+def _part(results: dict[str, Any], name: str, measure: Any) -> None:
+    """Run one part; a part that fails is reported in the results and the table, not fatal."""
+    import traceback
+
+    try:
+        measure()
+    except Exception as error:  # the other parts still run; the failure is in results.json
+        log(f"  {name} FAILED: {error!r}")
+        results.setdefault("failed", {})[name] = traceback.format_exc()[-3000:]
+
+
 def run(skip: set[str]) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     began = time.perf_counter()
@@ -37,35 +48,46 @@ def run(skip: set[str]) -> dict[str, Any]:
         from bench import cold_start
 
         log("cold start")
-        results["cold_start"] = {"imports": cold_start.measure_imports(log), "package": cold_start.measure_package(log)}
+        results["cold_start"] = {}
+        _part(results, "cold start (imports)",
+              lambda: results["cold_start"].__setitem__("imports", cold_start.measure_imports(log)))
+        _part(results, "cold start (package)",
+              lambda: results["cold_start"].__setitem__("package", cold_start.measure_package(log)))
     if "latency" not in skip:
         from bench import latency
 
         log("delivery latency and throughput (Handover beside the floor app)")
-        with bench_runtime() as handover, bench_runtime("bench.floor_app:app") as floor:
-            results["latency"] = asyncio.run(latency.measure_latency(handover, floor, log=log))
-            floor_meter, handover_meter = floor.meter.read(), handover.meter.read()
-            results["floor_per_message"] = _floor_per_message(floor_meter)
-            results["latency"]["handler_median_ms"] = {
-                "handover": _median_of(handover_meter, "POST /bot/v1/leads/{lead_ref}/messages"),
-                "floor": _median_of(floor_meter, "POST /floor/dialogs/{dialog_id}/messages")}
+
+        def measure_latency() -> None:
+            with bench_runtime() as handover, bench_runtime("bench.floor_app:app") as floor:
+                results["latency"] = asyncio.run(latency.measure_latency(handover, floor, log=log))
+                floor_meter, handover_meter = floor.meter.read(), handover.meter.read()
+                results["floor_per_message"] = _floor_per_message(floor_meter)
+                results["latency"]["handler_median_ms"] = {
+                    "handover": _median_of(handover_meter, "POST /bot/v1/leads/{lead_ref}/messages"),
+                    "floor": _median_of(floor_meter, "POST /floor/dialogs/{dialog_id}/messages")}
+
+        _part(results, "latency", measure_latency)
     if not {"cost", "ui", "scaling"} <= skip:
-        with bench_runtime() as bench:
-            if "cost" not in skip:
-                from bench import dynamodb_cost
+        def measure_rest() -> None:
+            with bench_runtime() as bench:
+                if "cost" not in skip:
+                    from bench import dynamodb_cost
 
-                log("DynamoDB requests and capacity per operation; cost of a million inbound messages")
-                results["dynamodb"] = dynamodb_cost.measure_operations(bench, log)
-            if "ui" not in skip:
-                from bench import ui_page
+                    log("DynamoDB requests and capacity per operation; cost of a million inbound messages")
+                    _part(results, "cost", lambda: results.__setitem__("dynamodb", dynamodb_cost.measure_operations(bench, log)))
+                if "ui" not in skip:
+                    from bench import ui_page
 
-                log("the UI in Chromium")
-                results["ui"] = ui_page.measure_ui(bench, log)
-            if "scaling" not in skip:
-                from bench import scaling
+                    log("the UI in Chromium")
+                    _part(results, "ui", lambda: results.__setitem__("ui", ui_page.measure_ui(bench, log)))
+                if "scaling" not in skip:
+                    from bench import scaling
 
-                log("scaling")
-                results["scaling"] = scaling.measure_scaling(bench, log)
+                    log("scaling")
+                    _part(results, "scaling", lambda: results.__setitem__("scaling", scaling.measure_scaling(bench, log)))
+
+        _part(results, "runtime for cost, ui and scaling", measure_rest)
     results["seconds"] = round(time.perf_counter() - began, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
@@ -158,12 +180,13 @@ def table(results: dict[str, Any]) -> list[list[str]]:
             rows.append([f"{label} (ms, requests)", f"{_f(large['median_ms'], 2)} ms, {_f(large['dynamodb_requests'])}",
                          f"{_f(small['median_ms'], 2)} ms, {_f(small['dynamodb_requests'])}", f"{_f(value, 2)}{note}",
                          "≤ 1.2", _status(value <= 1.2)])
-    cold = results.get("cold_start")
-    if cold:
+    cold = results.get("cold_start") or {}
+    if "imports" in cold:
         imports = cold["imports"]
         rows.append([f"import app.py, fresh interpreter (median of {imports['runs']}, ms)",
                      _f(imports["handover_import_ms"]), f"{_f(imports['bare_import_ms'])} (bare Chalice + boto3)",
                      _f(imports["ratio"], 2), "≤ 1.5 ×", _status(imports["ratio"] <= 1.5)])
+    if "package" in cold:
         package = cold["package"]
         if "error" not in package:
             rows.append(["Lambda package, `chalice package` (MB)", _f(package["chalice_package_mb"], 2),
@@ -186,6 +209,8 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                      f"{_f(before['js_heap_used_mb'], 2)}, {before['dom_nodes']} (just opened)",
                      _f(after["js_heap_used_mb"] / before["js_heap_used_mb"], 1) if before["js_heap_used_mb"] else "–",
                      "–", "–"])
+    for name in results.get("failed", {}):
+        rows.append([f"{name}: the part FAILED (see bench/results.json)", "–", "–", "–", "–", "FAILED"])
     return rows
 
 
