@@ -19,10 +19,11 @@ from dataclasses import dataclass
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
-# Attachments: a presigned POST (upload) is signed with s3:PutObject; the server's check of
-# what arrived (ranged GET) and presigned downloads with s3:GetObject. All under the
-# `uploads/` prefix the app generates keys in.
-UPLOAD = ("s3:PutObject", "s3:GetObject")
+# Attachments: a presigned POST (upload) is signed with s3:PutObject, and with
+# s3:PutObjectTagging since it tags the object `handover-upload=pending`; a message that uses
+# an upload retags it (s3:PutObjectTagging); the server's check of what arrived (ranged GET)
+# and presigned downloads need s3:GetObject. All under the `uploads/` prefix the app uses.
+UPLOAD = ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject")
 DOWNLOAD = ("s3:GetObject",)
 ATTACHMENTS_PREFIX = "uploads/"
 # Pushes to websocket clients; GET/DELETE of a connection for the management API's checks.

@@ -14,6 +14,11 @@ from chalicelib.config import Settings
 from chalicelib.domain.files import SNIFF_BYTES
 
 UPLOAD_URL_SECONDS = 15 * 60
+# Objects arrive tagged as pending; the bucket's lifecycle rule (infra/storage.py) expires
+# pending objects after a few days, so uploads that no message ever used do not pile up.
+# A message that uses an upload retags its object as used before the message is stored.
+USAGE_TAG = "handover-upload"
+PENDING_TAGGING = f"<Tagging><TagSet><Tag><Key>{USAGE_TAG}</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 DOWNLOAD_URL_SECONDS = 10 * 60
 
 
@@ -40,9 +45,19 @@ class AttachmentStorage:
         return self._public_s3().generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+            Fields={"Content-Type": content_type, "tagging": PENDING_TAGGING},
+            Conditions=[
+                {"Content-Type": content_type},
+                {"tagging": PENDING_TAGGING},
+                ["content-length-range", size, size],
+            ],
             ExpiresIn=UPLOAD_URL_SECONDS,
+        )
+
+    def mark_used(self, key: str) -> None:
+        """Take the object out of the lifecycle rule for abandoned uploads."""
+        self._s3().put_object_tagging(
+            Bucket=self.bucket, Key=key, Tagging={"TagSet": [{"Key": USAGE_TAG, "Value": "used"}]}
         )
 
     def inspect(self, key: str) -> StoredObject | None:

@@ -115,6 +115,9 @@ class UploadService:
             if not verdict.ok:
                 problems.add(where, verdict.reason)
                 continue
+            # Retag before the message is stored: if the write then fails, the object merely
+            # stays (an orphan); the other order could expire an object a message uses.
+            self.storage.mark_used(upload.key)
             attachments.append(
                 Attachment(
                     upload_id=upload.id,

@@ -133,3 +133,15 @@ def test_uploads_need_the_bot_key(client, bot):
     response = client.http.post("/bot/v1/uploads", headers={"Content-Type": "application/json"},
                                 body=json.dumps({"filename": "a", "content_type": "image/png", "size": 1}))
     assert response.status_code == 401
+
+
+def test_uploads_are_tagged_pending_until_a_message_uses_them(client, bot, lead):
+    """Abandoned uploads expire by the bucket's lifecycle rule on the pending tag (infra)."""
+    announced = json.loads(announce(client, bot, "a.png", "image/png", len(PNG)).body)
+    assert "handover-upload" in announced["fields"]["tagging"] and "pending" in announced["fields"]["tagging"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    key = announced["fields"]["key"]
+    s3.put_object(Bucket="test-attachments", Key=key, Body=PNG, Tagging="handover-upload=pending")
+    assert send(client, bot, "m-1", announced["upload_id"]).status_code == 201
+    tags = s3.get_object_tagging(Bucket="test-attachments", Key=key)["TagSet"]
+    assert tags == [{"Key": "handover-upload", "Value": "used"}]
