@@ -144,20 +144,25 @@ class DialogService:
 
     def _update_lead_fields(self, lead: LeadModel, changes: LeadChanges, now: str, actor: str | None = None) -> None:
         """Apply a lead edit: one UpdateItem (plus the Mine-tab copies, in one transaction)."""
-        merged = merged_attributes(lead_attributes(lead), changes.attributes)
+        current = lead_attributes(lead)
+        merged = merged_attributes(current, changes.attributes)
         # Conditioned on what was read: the Mine-tab copies, the webhook's `lead.updated` and
         # the merged attributes all come from this read, so a message, a transition, a
         # mark-read or another edit in between must make the caller read again (WriteConflict).
         read = _unchanged_since_read(lead)
+        # Only what differs from the read: a bot that PUTs its lead with every message writes
+        # nothing (and conflicts with no operator) when nothing changed.
         actions: list[Any] = []
         for name, value in changes.fields.items():
+            if getattr(lead, name) == value:
+                continue
             attribute = getattr(LeadModel, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
             setattr(lead, name, value)
-        if changes.tags is not None:
+        if changes.tags is not None and list(lead.tags or []) != changes.tags:
             actions.append(LeadModel.tags.set(changes.tags))
             lead.tags = changes.tags
-        if changes.attributes:
+        if merged != current:
             # The whole map, not one document path per key: a key may hold "[", "]" or "."
             # (PynamoDB would parse them as a path), and the condition makes this safe.
             actions.append(LeadModel.attributes.set(merged))

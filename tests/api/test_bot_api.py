@@ -303,6 +303,11 @@ def test_request_budgets(client, bot, aws):
     put_lead(client, bot, body={"status": "hot"})
     assert len(aws.dynamodb()) <= 2, aws.dynamodb()
     aws.clear()
+    # The same lead again (a bot that PUTs it with every message): read, nothing written.
+    again = put_lead(client, bot, body={"name": "Anna", "status": "hot", "tags": [], "attributes": {"gone": None}})
+    assert again.status_code == 200 and aws.dynamodb() == ["BatchGetItem"]
+    assert LeadModel.get(lead_id(bot.id, "tg:1")).lead_version == 1  # created, then one edit (status)
+    aws.clear()
     post_message(client, bot, id="m-1", text="hi")
     assert len(aws.dynamodb()) <= 2, aws.dynamodb()
     aws.clear()
