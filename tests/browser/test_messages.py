@@ -107,6 +107,31 @@ def test_r11_enter_is_a_new_line_and_ctrl_or_cmd_enter_or_the_button_sends(open_
     me.shot("composer")
 
 
+def test_r11_what_is_typed_while_a_message_is_on_its_way_is_kept(open_console, bot):
+    lead = bot.waiting_lead(name="Slow Send")
+    me = open_console("operator")
+    page = me.page
+    me.open(lead["id"])
+    me.start()
+    held = []
+    # Hold the send request until the operator has typed the next message.
+    page.route(re.compile(r".*/api/dialogs/[^/]+/messages$"),
+               lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    box = page.get_by_test_id("composer-input")
+    box.fill("first reply")
+    box.press("Control+Enter")
+    expect(box).to_have_value("")
+    for _ in range(100):  # the route handler runs while Playwright pumps events
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    box.fill("the next one")
+    held[0].continue_()
+    expect(me.messages().filter(has_text="first reply")).to_have_count(1)
+    expect(box).to_have_value("the next one")
+
+
 def test_r11_attach_a_file_with_a_progress_bar_and_a_clear_error_when_refused(open_console, bot, tmp_path):
     lead = bot.waiting_lead(name="Attach Test")
     me = open_console("operator")

@@ -46,12 +46,16 @@ export function Composer({ controller }) {
     if (filesRef.current.some((f) => !f.uploadId)) return; // wait for the uploads
     setSending(true);
     setError(null);
+    // Clear the box at once, so that what the operator types while the message is on its
+    // way is never wiped by the answer; a failed send puts the text back if the box is empty.
+    const sentText = text;
+    setText('');
     try {
       await controller.sendMessage(body, ready.map((f) => f.uploadId));
-      setText('');
       filesRef.current = [];
       setFiles([]);
     } catch (e) {
+      setText((current) => (current ? current : sentText));
       const refused = e && e.code === 'upload_rejected';
       if (refused) {
         // The files cannot be used again (the server checked them): name them and drop them.
