@@ -44,8 +44,8 @@ def test_every_event_arrives_in_order_signed_through_failures(hooks):
     from chalicelib.webhooks.transport import SafeTransport
 
     # The third call hangs longer than the call's timeout.
-    hooks.delivery.transport = SafeTransport(local=True, timeout=1.5)
-    hooks.receiver.plan = [500, ("status", 429, {"Retry-After": "7200"}), ("sleep", 3.0), 503, 502]
+    hooks.delivery.transport = SafeTransport(local=True, timeout=3.0)
+    hooks.receiver.plan = [500, ("status", 429, {"Retry-After": "7200"}), ("sleep", 6.0), 503, 502]
     lead, expected = conversation(hooks)
     hooks.drain()
 
