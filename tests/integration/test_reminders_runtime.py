@@ -81,5 +81,6 @@ def test_a_hidden_page_is_reminded_every_period_until_it_reports_visible(handove
     assert len(reminders) >= 3, [f for _, f in hidden]
     assert all(f["unread"] >= 1 and isinstance(f["at"], str) for _, f in reminders)
     gaps = [later - earlier for (earlier, _), (later, _) in zip(reminders, reminders[1:], strict=False)]
-    assert all(PERIOD * 0.5 < gap < PERIOD * 2.5 for gap in gaps), gaps
+    # No burst (two reminders for one tick); a late tick followed by an on-time one may be close.
+    assert all(PERIOD * 0.2 < gap < PERIOD * 2.5 for gap in gaps), gaps
     assert [f for _, f in visible if f["type"] == "reminder"] == []
