@@ -15,15 +15,23 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-import jwt
-from jwt import PyJWK
 
 from chalicelib.auth.operators import ADMINS_GROUP, Operator
 from chalicelib.config import Settings
 from chalicelib.domain.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from jwt import PyJWK
+
+
+def _jwt():
+    """PyJWT, imported on first use: with `cryptography` it costs ~25 ms of every cold start,
+    and most functions (bot API, websocket messages, schedules) never verify a token."""
+    import jwt
+
+    return jwt
 
 # A JWKS fetch sits on the request path of a cold Lambda: fail fast.
 JWKS_TIMEOUT_SECONDS = 2.0
@@ -65,8 +73,8 @@ class JwksCache:
             if not kid or raw.get("kty") != "RSA":
                 continue
             try:
-                keys[kid] = PyJWK(raw, algorithm="RS256")
-            except jwt.PyJWTError:
+                keys[kid] = _jwt().PyJWK(raw, algorithm="RS256")
+            except _jwt().PyJWTError:
                 continue
         self._keys = keys
 
@@ -96,8 +104,8 @@ class TokenVerifier:
         if not token or not self.issuer or not self.client_id:
             raise Unauthorized("sign in first")
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = _jwt().get_unverified_header(token)
+        except _jwt().PyJWTError:
             raise Unauthorized("the access token is not valid") from None
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise Unauthorized("the access token is not valid")
@@ -105,7 +113,7 @@ class TokenVerifier:
         if key is None:
             raise Unauthorized("the access token is not valid")
         try:
-            claims = jwt.decode(
+            claims = _jwt().decode(
                 token,
                 key,
                 algorithms=["RS256"],
@@ -113,9 +121,9 @@ class TokenVerifier:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "token_use", "client_id", "username"], "verify_aud": False},
             )
-        except jwt.ExpiredSignatureError:
+        except _jwt().ExpiredSignatureError:
             raise Unauthorized("the access token has expired; refresh it", reason="expired") from None
-        except jwt.PyJWTError:
+        except _jwt().PyJWTError:
             raise Unauthorized("the access token is not valid") from None
         if claims.get("token_use") != "access" or claims.get("client_id") != self.client_id:
             raise Unauthorized("the access token is not valid")
