@@ -8,8 +8,8 @@ stored message into an error answer (the UI resyncs by `seq` after a reconnect).
 DynamoDB requests per publish (docs/live-events.md):
 - a change that touches Waiting or adds a dialog: ONE Query of the `online` index (per
   shard); every other audience is filtered from it;
-- otherwise one Query per audience: the dialog's viewers, the All tab, and each operator
-  of the dialog before or after the change (1-2 in practice);
+- otherwise one Query per audience, run in parallel: the dialog's viewers, the All tab,
+  and each operator of the dialog before or after the change (1-2 in practice);
 - plus one BatchGetItem of the counters when the change moved a tab count;
 - plus, only when a push met GoneException, one BatchWriteItem per 25 gone connections.
 """
@@ -17,7 +17,10 @@ DynamoDB requests per publish (docs/live-events.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Protocol
 
 from chalicelib.adapters.attachments import AttachmentStorage
@@ -117,15 +120,21 @@ class LivePublisher:
         if routing.EVERYONE in audiences:
             everyone = self.connections.everyone(now)
             return {audience: [c for c in everyone if _member(c, audience)] for audience in audiences}
-        found: dict[Audience, list[Connection]] = {}
+        lookups: dict[Audience, Callable[[], list[Connection]]] = {}
         for audience in sorted(audiences, key=lambda a: (a.kind, a.key)):
             if audience.kind == "viewers":
-                found[audience] = self.connections.viewing(audience.key, now)
+                lookups[audience] = partial(self.connections.viewing, audience.key, now)
             elif audience.kind == "tab":
-                found[audience] = self.connections.showing_tab(audience.key, now)
+                lookups[audience] = partial(self.connections.showing_tab, audience.key, now)
             elif audience.kind == "operator":
-                found[audience] = self.connections.of_operator(audience.key, now)
-        return found
+                lookups[audience] = partial(self.connections.of_operator, audience.key, now)
+        if len(lookups) <= 1:
+            return {audience: lookup() for audience, lookup in lookups.items()}
+        # A message in an operator dialog has 3 audiences (viewers, the All tab, the
+        # operator): their Queries are independent, so they run at once and the first push
+        # waits for one round trip instead of three.
+        futures = {audience: _lookup_pool().submit(lookup) for audience, lookup in lookups.items()}
+        return {audience: future.result() for audience, future in futures.items()}
 
     def _add_counts(self, frames: dict[str, list[Frame]], found: dict[Audience, list[Connection]],
                     moved: CountsMoved) -> None:
@@ -149,6 +158,20 @@ class LivePublisher:
             if connection.operator in counts.mine:
                 body["mine"] = counts.mine[connection.operator]
             frames.setdefault(connection.connection_id, []).append({"type": "counts", "counts": body})
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lookup_pool() -> ThreadPoolExecutor:
+    """Long-lived threads for the audience Queries: PynamoDB keeps a botocore client per
+    thread, so fresh threads per publish would each pay for a new client."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-audience")
+        return _pool
 
 
 def _connection_ids(operators: set[str], found: dict[Audience, list[Connection]],
