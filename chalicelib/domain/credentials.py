@@ -1,7 +1,7 @@
 """Bot API keys and webhook secrets.
 
 A key reads `hbk.<bot id>.<secret>`: the bot id lets a request load its bot with a key
-lookup (no index, no Scan), and only a SHA-256 of the secret part is stored, so a leaked
+lookup (no index, no table scan), and only a SHA-256 of the secret part is stored, so a leaked
 table does not leak keys. Webhook secrets follow Standard Webhooks (`whsec_` + base64).
 """
 

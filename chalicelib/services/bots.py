@@ -1,7 +1,7 @@
 """Bots: create, list, edit, rotate the API key. Used by the admin API and the ops command.
 
 A new or rotated API key is returned once and stored only as a hash. Bots are listed by
-a Query on the `by-name` index (never a Scan).
+a Query on the `by-name` index (never a table scan).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tab counts without a Scan: an Outbox stager that adds each change's counter deltas to
+"""Tab counts without a table scan: an Outbox stager that adds each change's counter deltas to
 the change's own transaction, and one BatchGetItem to read an operator's counts.
 
 Every change that moves a counter writes that counter item, so two such changes at once

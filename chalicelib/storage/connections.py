@@ -1,6 +1,6 @@
 """The websocket connections table: one item per open connection of the operator UI.
 
-It answers, each with ONE Query (never a Scan), the audiences that live events go to
+It answers, each with ONE Query (never a table scan), the audiences that live events go to
 (docs/live-events.md):
 
 - `by-operator`: the connections of an operator (the Mine tab's pushes, reminders);

@@ -1,6 +1,6 @@
 """The tab counters table: one item per counter (`waiting`, `all`, `mine#<operator>`).
 
-Counting a tab with a Query would read every item of it, and a Scan is never allowed, so
+Counting a tab with a Query would read every item of it, and a table scan is never allowed, so
 each change adds its deltas (DynamoDB ADD) to these items in the change's own transaction:
 a counter moves exactly when its tab does, and never drifts on a retry.
 """

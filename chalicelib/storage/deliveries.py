@@ -10,7 +10,7 @@ consistent, no history to page through).
 
 The table's DynamoDB stream (NEW_IMAGE) triggers the delivery function on every new item;
 the sparse-ish `due` index lets the per-minute sweep find items whose retry is due (or
-whose delivery function died mid-attempt) with a Query, never a Scan.
+whose delivery function died mid-attempt) with a Query, never a table scan.
 
 `dead_letters` keeps events that failed for good, for admins to list and replay.
 """

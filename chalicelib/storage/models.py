@@ -38,7 +38,7 @@ class _Meta:
 # --- bots ------------------------------------------------------------------------------
 
 class BotDirectoryIndex(GlobalSecondaryIndex):
-    """Lists every bot by name with a Query (no Scan): all bots share `directory = "bots"`.
+    """Lists every bot by name with a Query (no table scan): all bots share `directory = "bots"`.
     A contact center has tens of bots, not millions, so one partition key is fine here."""
 
     class Meta:
