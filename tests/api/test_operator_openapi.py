@@ -3,17 +3,13 @@ schemas, and real answers of the API validate against the documented schemas."""
 
 from __future__ import annotations
 
-import json
-import re
-
-import jsonschema
 import pytest
 from openapi_spec_validator import validate
-from referencing import Registry, Resource
 
 from app import app
 from chalicelib.api.openapi_operator import operator_openapi
 from tests.api.conftest import ADMIN, OPERATOR, PASSWORD
+from tests.api.openapi_checks import examples, validator
 
 METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -31,28 +27,10 @@ def test_every_api_route_is_documented_and_nothing_else():
 
 
 def _validator(schema):
-    doc = {**operator_openapi(), "$schema": "https://json-schema.org/draft/2020-12/schema"}
-    registry = Registry().with_resource("urn:operator-api", Resource.from_contents(doc))
-    schema = json.loads(re.sub(r'"#/components', '"urn:operator-api#/components', json.dumps(schema)))
-    return jsonschema.Draft202012Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker())
+    return validator(operator_openapi(), schema)
 
 
-def _examples(node, where=""):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "content" and isinstance(value, dict):
-                for media in value.values():
-                    if "schema" in media and "example" in media:
-                        yield f"{where}/content", media["schema"], media["example"]
-            if key == "example" and "type" in node:
-                yield where, node, value
-            yield from _examples(value, f"{where}/{key}")
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _examples(item, f"{where}[{i}]")
-
-
-EXAMPLES = list(_examples(operator_openapi()))
+EXAMPLES = list(examples(operator_openapi()))
 
 
 def test_there_are_examples_to_check():
