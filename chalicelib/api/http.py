@@ -16,7 +16,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.adapters.transient import is_transient
+from chalicelib.adapters.aws_errors import is_transient
 from chalicelib.domain.errors import (
     Busy,
     Conflict,

@@ -14,6 +14,12 @@ class DomainError(Exception):
         self.details = details
 
 
+class ValidationFailed(DomainError):
+    """Valid JSON whose fields are wrong (HTTP 422); `details` names each field."""
+
+    code = "validation_failed"
+
+
 class InvalidTransition(DomainError):
     """The dialog is not in a state where the action is allowed (HTTP 409)."""
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import ValidationFailed
 
 LEAD_REF_RE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
 MESSAGE_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
@@ -34,12 +34,6 @@ MAX_REASON = 500
 LEAD_TEXT_FIELDS = ("name", "channel", "messenger", "language", "status")
 PHONE_ATTRIBUTE = "sys_phone"
 EMAIL_ATTRIBUTE = "sys_email"
-
-
-class ValidationFailed(DomainError):
-    """Valid JSON whose fields are wrong (HTTP 422); `details` names each field."""
-
-    code = "validation_failed"
 
 
 @dataclass

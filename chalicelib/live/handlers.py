@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Response, WebsocketEvent
 
 from chalicelib import runtime
-from chalicelib.adapters.transient import is_transient
+from chalicelib.adapters.aws_errors import is_transient
 from chalicelib.live.connections import error_frame
 
 logger = logging.getLogger("handover.live")

@@ -13,9 +13,6 @@ page is one Query.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +20,7 @@ from chalicelib.domain.dialog_state import TABS
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
+from chalicelib.storage.pages import bad_cursor, check_key, decode_cursor, encode_cursor
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 30
@@ -32,40 +30,6 @@ DEFAULT_PAGE = 30
 class TabPage:
     items: list[dict[str, Any]]
     next_cursor: str | None
-
-
-def bad_cursor() -> ValidationFailed:
-    return ValidationFailed("the cursor is not valid; start again without one", fields={"cursor": "not valid"})
-
-
-def encode_cursor(position: dict[str, Any]) -> str:
-    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise bad_cursor() from None
-    if not isinstance(value, dict):
-        raise bad_cursor()
-    return value
-
-
-def _check_key(key: Any, expected: dict[str, str | None]) -> dict[str, Any]:
-    """A LastEvaluatedKey in wire format with exactly the expected string attributes
-    (a value of None means any string)."""
-    if not isinstance(key, dict) or set(key) != set(expected):
-        raise bad_cursor()
-    for name, wanted in expected.items():
-        value = key[name]
-        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
-            raise bad_cursor()
-        if wanted is not None and value["S"] != wanted:
-            raise bad_cursor()
-    return key
 
 
 class TabReader:
@@ -85,7 +49,7 @@ class TabReader:
     def _mine(self, username: str, limit: int, position: dict[str, Any] | None) -> TabPage:
         start = None
         if position is not None:
-            start = _check_key(position.get("k"), {"operator": username, "lead_id": None, "last_activity_at": None})
+            start = check_key(position.get("k"), {"operator": username, "lead_id": None, "last_activity_at": None})
         result = OperatorDialogModel.by_activity.query(
             username, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
         )
@@ -107,7 +71,7 @@ class TabReader:
             # A shard missing from the cursor is exhausted; "start" means from its top.
             starts = {
                 shard: None if value == "start"
-                else _check_key(value, {"id": None, key_name: shard, "last_activity_at": None})
+                else check_key(value, {"id": None, key_name: shard, "last_activity_at": None})
                 for shard, value in raw.items()
             }
         fetched: dict[str, tuple[list[LeadModel], dict[str, Any] | None]] = {}

@@ -13,7 +13,7 @@ retries from a fresh read; nothing is ever half-written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.dialog_state import DialogState
+from chalicelib.storage.errors import CONDITION_FAILED, TRANSACTION_CONFLICT, RefTaken, WriteConflict, cancellation_reasons
 from chalicelib.storage.models import (
     BotModel,
     LastMessage,
@@ -40,18 +41,6 @@ _BATCH_GET_LIMIT = 100
 
 # Transient answers that carry no cancellation reasons: retrying from a fresh read is right.
 _RETRYABLE_WITHOUT_REASONS = {"TransactionInProgressException", "TransactionConflictException"}
-
-
-class WriteConflict(Exception):
-    """Another writer changed the dialog since it was read: read again and retry."""
-
-    def __init__(self, reasons: Sequence[str | None]) -> None:
-        super().__init__(f"transaction cancelled: {list(reasons)}")
-        self.reasons = list(reasons)
-
-
-class RefTaken(WriteConflict):
-    """The message id is already stored (a concurrent retry won the race)."""
 
 
 @dataclass
@@ -243,15 +232,15 @@ class DialogWrite:
                     else:
                         transaction.delete(item, condition=condition)
         except TransactWriteError as error:
-            reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+            reasons = cancellation_reasons(error)
             if not reasons:
                 if error.cause_response_code in _RETRYABLE_WITHOUT_REASONS:
                     raise WriteConflict([error.cause_response_code]) from error
                 raise
-            failed = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+            failed = {i for i, code in enumerate(reasons) if code == CONDITION_FAILED}
             if failed and failed <= set(self._ref_positions):
                 raise RefTaken(reasons) from error
-            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+            if any(code in (CONDITION_FAILED, TRANSACTION_CONFLICT) for code in reasons):
                 raise WriteConflict(reasons) from error
             raise
 

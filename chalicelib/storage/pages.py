@@ -1,0 +1,51 @@
+"""The one cursor codec of every paged list (tabs, dead letters).
+
+A cursor is the Query's LastEvaluatedKey (or, for a sharded tab, one per shard) as
+base64url JSON: opaque to clients, and checked on the way back in. A cursor this API did not
+give out — not base64, not JSON, not an object, or a key of the wrong shape — is a 422
+`validation_failed` naming `cursor`, never a DynamoDB error (a 500, or a 503 that tells the
+client to retry forever).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from chalicelib.domain.errors import ValidationFailed
+
+
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed("the cursor is not valid; start again without one", fields={"cursor": "not valid"})
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad_cursor() from None
+    if not isinstance(value, dict):
+        raise bad_cursor()
+    return value
+
+
+def check_key(key: Any, expected: dict[str, str | None]) -> dict[str, Any]:
+    """A LastEvaluatedKey in wire format with exactly the expected string attributes
+    (a value of None means any string)."""
+    if not isinstance(key, dict) or set(key) != set(expected):
+        raise bad_cursor()
+    for name, wanted in expected.items():
+        value = key[name]
+        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+            raise bad_cursor()
+        if wanted is not None and value["S"] != wanted:
+            raise bad_cursor()
+    return key
