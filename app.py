@@ -1,21 +1,19 @@
 """Handover: the Chalice app. Thin on purpose: it creates the app, registers the API
-Blueprints and declares what must live on the app itself (websocket handlers and the
-scheduled function, which Chalice only wraps when they are declared here)."""
+Blueprints and declares what must live on the app itself (websocket handlers, the
+DynamoDB-stream function and the schedules, which Chalice only wraps when they are declared
+here). Each body is one call into `chalicelib/handlers.py`."""
 
 import os
 
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, WebsocketEvent
 
-from chalicelib import levels
+from chalicelib import handlers
 from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.operator import operator_api
-from chalicelib.live import handlers as live
-from chalicelib.notifications import handlers as notifications
-from chalicelib.webhooks import handlers as webhooks
 
 app = Chalice(app_name="handover")
 # `chalice package` refuses websocket handlers unless this flag is set.
@@ -28,44 +26,43 @@ app.register_blueprint(admin_api)
 app.register_blueprint(deliveries_api)
 
 
-# Live events (docs/live-events.md): declared here because Chalice wraps websocket
-# handlers only on the app, not on Blueprints.
+# Live events (docs/live-events.md).
 @app.on_ws_connect()
 def ws_connect(event: WebsocketEvent) -> Response | None:
-    return live.on_connect(event)
+    return handlers.ws_connect(event)
 
 
 @app.on_ws_message()
 def ws_message(event: WebsocketEvent) -> None:
-    return live.on_message(event)
+    handlers.ws_message(event)
 
 
 @app.on_ws_disconnect()
 def ws_disconnect(event: WebsocketEvent) -> None:
-    return live.on_disconnect(event)
+    handlers.ws_disconnect(event)
 
 
 # Webhooks to bots (docs/webhooks.md). Chalice needs the deliveries table's stream ARN when
 # the app is imported (`chalice package`); infra/ replaces the placeholder in the template.
-@app.on_dynamodb_record(stream_arn=os.environ.get("HANDOVER_DELIVERIES_STREAM_ARN", webhooks.STREAM_ARN_PLACEHOLDER),
+@app.on_dynamodb_record(stream_arn=os.environ.get("HANDOVER_DELIVERIES_STREAM_ARN", handlers.STREAM_ARN_PLACEHOLDER),
                         batch_size=100, starting_position="TRIM_HORIZON")
 def deliver_webhooks(event: DynamoDBEvent) -> None:
-    webhooks.on_stream(event)
+    handlers.deliver_webhooks(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def retry_webhooks(event: CloudWatchEvent) -> None:
-    webhooks.sweep(event)
+    handlers.retry_webhooks(event)
 
 
 # Per minute: reminders to operators with a pending notification (R14) and the waiting-room
 # escalation (docs/notifications.md).
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_reminders(event: CloudWatchEvent) -> None:
-    notifications.on_tick(event)
+    handlers.send_reminders(event)
 
 
 # Per minute: open connections and waiting dialogs, as gauges for the ops dashboard (docs/runbook.md).
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def report_levels(event: CloudWatchEvent) -> None:
-    levels.report_levels()
+    handlers.report_levels(event)

@@ -79,12 +79,12 @@ class DemoBot:
         """The demo bot with a working API key, created once and kept in DynamoDB Local.
         The key (stored hashed by Handover) is kept in the data directory so that it stays
         the same across restarts; if it no longer matches, it is rotated."""
-        from chalicelib import runtime
+        from chalicelib import bootstrap
         from chalicelib.domain.credentials import key_matches, parse_api_key
         from chalicelib.services.bots import check_bot_fields
         from chalicelib.storage.models import BotModel
 
-        bots = runtime.services().bots
+        bots = bootstrap.services().bots
         try:
             saved = json.loads(self.state_path.read_text())
         except (OSError, ValueError):

@@ -106,9 +106,9 @@ class DemoSeeder:
         return upload["upload_id"]
 
     def seed_lead(self, lead_ref: str, lead: dict[str, Any], steps: list[tuple[Any, ...]]) -> None:
-        from chalicelib import runtime
+        from chalicelib import bootstrap
 
-        dialogs = runtime.services().dialogs
+        dialogs = bootstrap.services().dialogs
         created = self._call("PUT", f"/leads/{lead_ref}", lead)
         for number, step in enumerate(steps):
             kind = step[0]

@@ -116,7 +116,7 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
         env["HANDOVER_COGNITO_JWKS_URL"] = f"{backends.moto_endpoint}/{cognito.user_pool_id}/.well-known/jwks.json"
         os.environ.update(env)
 
-        from chalicelib import runtime as app_runtime
+        from chalicelib import bootstrap as app_runtime
         from chalicelib.config import get_settings
         from local_runtime.tables import create_tables
 

@@ -15,7 +15,8 @@ import sys
 from typing import Any
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.services.bots import bot_view, check_bot_fields
+from chalicelib.services.bots import check_bot_fields
+from chalicelib.views import bot_view
 from ops.config import add_target_arguments, apply_target
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from chalicelib import runtime
+from chalicelib import bootstrap
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table-prefix", help="override the table name prefix")
 
 
-def apply_target(args: argparse.Namespace) -> runtime.Services:
+def apply_target(args: argparse.Namespace) -> bootstrap.Services:
     """Configure the same code that runs in Lambda from the command line, then build it."""
     if args.stage:
         os.environ["HANDOVER_TABLE_PREFIX"] = f"handover-{args.stage}-"
@@ -29,5 +29,5 @@ def apply_target(args: argparse.Namespace) -> runtime.Services:
         # DynamoDB Local accepts any credentials, but botocore insists on having some.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    runtime.reset()
-    return runtime.services()
+    bootstrap.reset()
+    return bootstrap.services()

@@ -72,25 +72,25 @@ def aws(aws_env, requests_log) -> Iterator[RequestLog]:
     """moto in-process, with Handover's tables and bucket created."""
     from moto import mock_aws
 
-    from chalicelib import runtime
+    from chalicelib import bootstrap
     from chalicelib.config import get_settings
     from local_runtime.tables import create_tables
 
     with mock_aws():
-        runtime.reset()
+        bootstrap.reset()
         settings = get_settings()
         create_tables(settings)
         boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.attachments_bucket)
         requests_log.clear()
         yield requests_log
-        runtime.reset()
+        bootstrap.reset()
 
 
 @pytest.fixture
 def services(aws):
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
-    return runtime.services()
+    return bootstrap.services()
 
 
 @dataclass
@@ -163,7 +163,7 @@ def real_dynamodb(dynamodb_local, aws_env, requests_log, monkeypatch):
 
     from moto import mock_aws
 
-    from chalicelib import runtime
+    from chalicelib import bootstrap
     from chalicelib.config import get_settings
     from local_runtime.tables import create_tables
 
@@ -171,10 +171,10 @@ def real_dynamodb(dynamodb_local, aws_env, requests_log, monkeypatch):
     monkeypatch.setenv("HANDOVER_DYNAMODB_ENDPOINT", dynamodb_local)
     # Only S3 is mocked in-process; DynamoDB calls go to the real engine on loopback.
     with mock_aws(config={"core": {"service_whitelist": ["s3"]}}):
-        runtime.reset()
+        bootstrap.reset()
         settings = get_settings()
         create_tables(settings)
         boto3.client("s3", region_name=settings.region).create_bucket(Bucket=settings.attachments_bucket)
         requests_log.clear()
-        yield runtime.services()
-        runtime.reset()
+        yield bootstrap.services()
+        bootstrap.reset()

@@ -8,8 +8,9 @@ from chalice import Blueprint
 
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.operator_auth import current_admin
-from chalicelib.runtime import services
-from chalicelib.services.bots import bot_view, check_bot_fields
+from chalicelib.bootstrap import services
+from chalicelib.services.bots import check_bot_fields
+from chalicelib.views import bot_view
 
 admin_api = Blueprint(__name__)
 

@@ -11,8 +11,8 @@ from chalicelib.api.openapi_operator import operator_openapi
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import Tokens
 from chalicelib.auth.tickets import issue_ticket
+from chalicelib.bootstrap import services
 from chalicelib.domain.validation import Problems, require_object
-from chalicelib.runtime import services
 
 auth_api = Blueprint(__name__)
 

@@ -11,8 +11,8 @@ from chalice import Blueprint
 
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
 from chalicelib.api.operator_auth import current_admin
+from chalicelib.bootstrap import services
 from chalicelib.domain.validation import ValidationFailed
-from chalicelib.runtime import services
 from chalicelib.webhooks.dead_letters import MAX_PAGE, dead_letter_view
 
 deliveries_api = Blueprint(__name__)

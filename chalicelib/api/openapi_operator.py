@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.api.openapi_bot import LEAD_EXAMPLE, TIME
 from chalicelib.api.openapi_bot import SCHEMAS as BOT_SCHEMAS
 from chalicelib.domain.validation import MAX_ATTACHMENTS, MAX_TEXT
-from chalicelib.services.tab_pages import MAX_PAGE
+from chalicelib.storage.tab_pages import MAX_PAGE
 from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
 
 _REF = "#/components/schemas/"

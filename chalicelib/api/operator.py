@@ -13,7 +13,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
 from chalicelib.api.operator_auth import current_operator
-from chalicelib.api.operator_views import operator_lead_view, operator_message_view
+from chalicelib.bootstrap import services
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.validation import (
     Problems,
@@ -22,12 +22,10 @@ from chalicelib.domain.validation import (
     check_text_and_attachments,
     require_object,
 )
-from chalicelib.runtime import services
-from chalicelib.services.bots import bot_view
-from chalicelib.services.counters import read_counts
-from chalicelib.services.tab_pages import DEFAULT_PAGE, MAX_PAGE, TabReader
 from chalicelib.services.uploads import check_upload_request
 from chalicelib.storage.models import MessageModel
+from chalicelib.storage.tab_pages import DEFAULT_PAGE, MAX_PAGE
+from chalicelib.views import bot_entry_view, bot_view, operator_lead_view, operator_message_view
 
 operator_api = Blueprint(__name__)
 
@@ -76,8 +74,7 @@ def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict
 def tab_page(tab: str) -> Any:
     operator = current_operator(_request())
     limit = _int_param("limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    page = TabReader(services().settings.tab_shards).page(tab, operator.username, limit or DEFAULT_PAGE,
-                                                          query_param(_request(), "cursor"))
+    page = services().tabs.page(tab, operator.username, limit or DEFAULT_PAGE, query_param(_request(), "cursor"))
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -85,7 +82,7 @@ def tab_page(tab: str) -> Any:
 @handles_errors
 def counts() -> Any:
     operator = current_operator(_request())
-    return json_response(read_counts(operator.username))
+    return json_response(services().tabs.counts(operator.username))
 
 
 # --- the dialog panel -----------------------------------------------------------------------
@@ -201,4 +198,4 @@ def list_bots() -> Any:
     bots = services().bots.list()
     if operator.admin:
         return json_response({"items": [bot_view(bot) for bot in bots]})
-    return json_response({"items": [{"id": bot.id, "name": bot.name, "enabled": bool(bot.enabled)} for bot in bots]})
+    return json_response({"items": [bot_entry_view(bot) for bot in bots]})

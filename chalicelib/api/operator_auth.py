@@ -7,8 +7,8 @@ from chalice.app import Request
 from chalicelib.api.http import bearer_token
 from chalicelib.api.rate_limits import limit_operator
 from chalicelib.auth.operators import Operator
+from chalicelib.bootstrap import services
 from chalicelib.domain.errors import Forbidden, Unauthorized
-from chalicelib.runtime import services
 
 
 def current_operator(request: Request) -> Operator:

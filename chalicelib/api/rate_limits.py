@@ -104,7 +104,7 @@ _current: tuple[object, RateLimits] | None = None
 def rate_limits() -> RateLimits:
     """The container's buckets, new with each new set of services (runtime.reset())."""
     global _current
-    from chalicelib.runtime import services
+    from chalicelib.bootstrap import services
 
     owner = services()
     if _current is None or _current[0] is not owner:

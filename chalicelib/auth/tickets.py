@@ -12,11 +12,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from pynamodb.exceptions import DeleteError
-
 from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock, iso
-from chalicelib.storage.tickets import WsTicketModel
+from chalicelib.storage.tickets import TicketStore
 
 TICKET_SECONDS = 60
 _PREFIX = "wst_"
@@ -26,41 +24,18 @@ def _hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode("utf-8")).hexdigest()
 
 
-def issue_ticket(username: str, admin: bool, clock: Clock) -> tuple[str, str]:
+def issue_ticket(username: str, admin: bool, clock: Clock, store: TicketStore | None = None) -> tuple[str, str]:
     """A new ticket for `username`; answers (ticket, expires_at as ISO 8601 UTC)."""
     now = clock.now()
     valid_until = now + timedelta(seconds=TICKET_SECONDS)
     ticket = _PREFIX + secrets.token_urlsafe(32)
-    WsTicketModel(
-        _hash(ticket),
-        username=username,
-        admin=bool(admin),
-        issued_at=iso(now),
-        valid_until=iso(valid_until),
-        expires_at=valid_until,
-    ).save()
+    (store or TicketStore()).add(_hash(ticket), username, admin, now, valid_until)
     return ticket, iso(valid_until)
 
 
-def redeem_ticket(ticket: str, clock: Clock) -> Operator | None:
+def redeem_ticket(ticket: str, clock: Clock, store: TicketStore | None = None) -> Operator | None:
     """The ticket's operator, once; None for an unknown, used or expired ticket."""
     if not isinstance(ticket, str) or not ticket.startswith(_PREFIX) or len(ticket) > 128:
         return None
-    now = iso(clock.now())
-    connection = WsTicketModel._get_connection()
-    try:
-        # ISO 8601 UTC strings compare in time order, so the expiry is part of the condition.
-        response = connection.delete_item(
-            _hash(ticket),
-            condition=WsTicketModel.ticket_hash.exists() & (WsTicketModel.valid_until > now),
-            return_values="ALL_OLD",
-        )
-    except DeleteError as error:
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return None
-        raise
-    raw = response.get("Attributes")
-    if not raw:
-        return None
-    item = WsTicketModel.from_raw_data(raw)
-    return Operator(item.username, bool(item.admin))
+    redeemed = (store or TicketStore()).redeem(_hash(ticket), clock.now())
+    return Operator(*redeemed) if redeemed else None

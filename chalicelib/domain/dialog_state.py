@@ -10,7 +10,3 @@ class DialogState(StrEnum):
     WAITING = "waiting"  # handed to operators, no operator in it yet
     OPERATOR = "operator"  # one or more operators are in it
 
-
-# The operator's tabs (design.md): Waiting = state `waiting`; Mine = state `operator` and
-# the operator is in it; All = every dialog.
-TABS = ("waiting", "mine", "all")

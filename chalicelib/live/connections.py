@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from chalicelib.adapters.notifier import Gone, Notifier
 from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
-from chalicelib.domain.dialog_state import TABS
+from chalicelib.domain.tabs import Tab
 from chalicelib.storage.connections import ConnectionStore
 
 logger = logging.getLogger("handover.live")
@@ -156,7 +156,7 @@ class LiveConnections:
         if dialog_id is not None and (not isinstance(dialog_id, str) or not _DIALOG_ID.match(dialog_id)):
             raise BadFrame("invalid_frame", "`dialog_id` must be a dialog id or null")
         tab = message.get("tab")
-        if tab is not None and tab not in TABS:
+        if tab is not None and Tab.named(tab) is None:
             raise BadFrame("invalid_frame", "`tab` must be one of waiting, mine, all")
         return dialog_id, tab
 

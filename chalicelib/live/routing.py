@@ -13,34 +13,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from chalicelib.services.publisher import Change
+from chalicelib.domain.tabs import Tab, TabPlace
+from chalicelib.services.changes import Change
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import MessageModel
 
 Frame = dict[str, Any]
 
 
+class AudienceKind(StrEnum):
+    VIEWERS = "viewers"  # the connections whose panel shows the dialog (`key`: its id)
+    OPERATOR = "operator"  # every connection of one operator (`key`: the username)
+    TAB = "tab"  # the connections showing a tab (`key`: the tab)
+    EVERYONE = "everyone"  # every connection
+
+
 @dataclass(frozen=True)
 class Audience:
-    """`viewers` of a dialog, one `operator`'s connections, connections showing a `tab`,
-    or `everyone`."""
-
-    kind: str
+    kind: AudienceKind
     key: str = ""
 
 
-EVERYONE = Audience("everyone")
-ALL_TAB = Audience("tab", "all")
+EVERYONE = Audience(AudienceKind.EVERYONE)
+ALL_TAB = Audience(AudienceKind.TAB, Tab.ALL.value)
 
 
 def viewers(dialog_id: str) -> Audience:
-    return Audience("viewers", dialog_id)
+    return Audience(AudienceKind.VIEWERS, dialog_id)
 
 
 def operator(username: str) -> Audience:
-    return Audience("operator", username)
+    return Audience(AudienceKind.OPERATOR, username)
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,9 @@ class Push:
 
 
 def cause_of(change: Change) -> str:
-    lead = change.lead
     if change.created:
         return "lead"
-    if change.events or change.before_state != lead.dialog_state or tuple(change.before_operators) != tuple(
-        lead.operators or ()
-    ):
+    if change.events or change.before != change.after:
         return "state"
     if change.messages:
         return "message"
@@ -96,36 +99,36 @@ def plan(
     last = _last_visible(change.messages)
     lead_wrote = cause == "message" and last is not None and last.sender == "lead"
 
-    def tab_frame(kind: str, tab: str) -> Frame:
+    def tab_frame(kind: str, tab: Tab) -> Frame:
         if kind == "removed":
-            return {"type": "dialog.removed", "tab": tab, "dialog_id": lead.id}
-        frame: Frame = {"type": f"dialog.{kind}", "tab": tab, "dialog": summary, "cause": cause}
+            return {"type": "dialog.removed", "tab": tab.value, "dialog_id": lead.id}
+        frame: Frame = {"type": f"dialog.{kind}", "tab": tab.value, "dialog": summary, "cause": cause}
         if cause == "message" and last is not None:
             frame["message"] = {"seq": int(last.seq), "from": last.sender}
         return frame
 
+    was, now = TabPlace.of(change.before), TabPlace.of(change.after)
     # Waiting: every operator.
-    was_waiting = change.before_state == "waiting"
-    is_waiting = lead.dialog_state == "waiting"
-    if is_waiting and not was_waiting:
-        pushes.append(Push(EVERYONE, tab_frame("added", "waiting"), notifiable=True))
-    elif was_waiting and not is_waiting:
-        pushes.append(Push(EVERYONE, tab_frame("removed", "waiting")))
-    elif is_waiting:
-        pushes.append(Push(EVERYONE, tab_frame("updated", "waiting"), notifiable=lead_wrote))
+    if now.waiting and not was.waiting:
+        pushes.append(Push(EVERYONE, tab_frame("added", Tab.WAITING), notifiable=True))
+    elif was.waiting and not now.waiting:
+        pushes.append(Push(EVERYONE, tab_frame("removed", Tab.WAITING)))
+    elif now.waiting:
+        pushes.append(Push(EVERYONE, tab_frame("updated", Tab.WAITING), notifiable=lead_wrote))
 
-    # Mine: each operator whose Mine tab gains, keeps or loses the dialog.
-    before = tuple(change.before_operators) if change.before_state == "operator" else ()
-    after = tuple(lead.operators or ()) if lead.dialog_state == "operator" else ()
+    # Mine: each operator whose Mine tab gains, keeps or loses the dialog, in the dialog's
+    # order of operators.
+    before = tuple(op for op in (change.before.operators if change.before else ()) if op in was.mine)
+    after = tuple(op for op in change.after.operators if op in now.mine)
     for username in after:
         if username in before:
-            pushes.append(Push(operator(username), tab_frame("updated", "mine"), notifiable=lead_wrote))
+            pushes.append(Push(operator(username), tab_frame("updated", Tab.MINE), notifiable=lead_wrote))
         else:
-            pushes.append(Push(operator(username), tab_frame("added", "mine"), notifiable=True))
+            pushes.append(Push(operator(username), tab_frame("added", Tab.MINE), notifiable=True))
     for username in before:
         if username not in after:
-            pushes.append(Push(operator(username), tab_frame("removed", "mine")))
+            pushes.append(Push(operator(username), tab_frame("removed", Tab.MINE)))
 
     # All: every dialog is on it; only connections showing it care about its churn.
-    pushes.append(Push(ALL_TAB, tab_frame("added" if change.created else "updated", "all")))
+    pushes.append(Push(ALL_TAB, tab_frame("added" if change.created else "updated", Tab.ALL)))
     return pushes

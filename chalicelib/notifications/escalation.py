@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 
 from chalicelib import observability
 from chalicelib.clock import Clock, iso
+from chalicelib.domain.tabs import TabPlace
 from chalicelib.live.fanout import Fanout, Frame
 from chalicelib.storage.connections import ConnectionStore
-from chalicelib.storage.dialogs import summary_of
-from chalicelib.storage.models import LeadModel
+from chalicelib.storage.dialogs import DialogStore, dialog_of, summary_of
 from chalicelib.storage.notifications import EscalationMarks
 
 logger = logging.getLogger("handover.notifications")
@@ -41,13 +41,13 @@ def _parse(moment: str) -> datetime:
 
 
 class WaitingEscalation:
-    def __init__(self, connections: ConnectionStore, fanout: Fanout, marks: EscalationMarks, clock: Clock,
-                 *, tab_shards: int, threshold_seconds: float, period_seconds: float) -> None:
+    def __init__(self, dialogs: DialogStore, connections: ConnectionStore, fanout: Fanout, marks: EscalationMarks,
+                 clock: Clock, *, threshold_seconds: float, period_seconds: float) -> None:
+        self.dialogs = dialogs
         self.connections = connections
         self.fanout = fanout
         self.marks = marks
         self.clock = clock
-        self.tab_shards = max(1, tab_shards)
         self.threshold = timedelta(seconds=threshold_seconds)
         self.lookback = timedelta(seconds=period_seconds * LOOKBACK_PERIODS)
 
@@ -55,15 +55,15 @@ class WaitingEscalation:
         """Escalate the dialogs that crossed the threshold; answer how many."""
         now = self.clock.now()
         newest = now - self.threshold
-        crossed = self._crossed(newest - self.lookback, newest)
+        crossed = self.dialogs.entered_waiting(iso(newest - self.lookback), iso(newest))
         fresh = [(lead_id, since) for lead_id, since in crossed if self.marks.first_time(lead_id, since, now)]
         if not fresh:
             return 0
         wanted = dict(fresh)
         escalated: list[tuple[str, Frame]] = []
-        for lead in LeadModel.batch_get(sorted(wanted), consistent_read=True):
+        for lead in self.dialogs.leads(wanted):
             # It may have left Waiting (or left and come back) since the index was read.
-            if lead.dialog_state != "waiting" or lead.waiting_since != wanted.get(lead.id):
+            if not TabPlace.of(dialog_of(lead)).waiting or lead.waiting_since != wanted.get(lead.id):
                 continue
             waited = int((now - _parse(lead.waiting_since)).total_seconds())
             escalated.append((lead.waiting_since,
@@ -77,15 +77,3 @@ class WaitingEscalation:
         observability.count(observability.DIALOGS_WAITING_TOO_LONG, len(frames))
         logger.info("escalated %d dialogs waiting over %s", len(frames), self.threshold)
         return len(frames)
-
-    def _crossed(self, oldest: datetime, newest: datetime) -> list[tuple[str, str]]:
-        """(lead id, waiting_since) of every dialog that entered Waiting in (oldest, newest]."""
-        found: list[tuple[str, str]] = []
-        for shard in range(self.tab_shards):
-            # The same partition keys as the `waiting` index (DialogStore.waiting_key).
-            for item in LeadModel.waiting_since_index.query(
-                f"waiting#{shard}", LeadModel.waiting_since.between(iso(oldest), iso(newest))
-            ):
-                if item.waiting_since and item.waiting_since > iso(oldest):
-                    found.append((item.id, item.waiting_since))
-        return found

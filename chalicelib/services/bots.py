@@ -98,22 +98,6 @@ def webhook_url_problem(url: str, *, local: bool) -> str | None:
     return "must be an https URL" + (" (or http to localhost in the local runtime)" if local else "")
 
 
-def bot_view(bot: BotModel) -> dict[str, Any]:
-    return {
-        "id": bot.id,
-        "name": bot.name,
-        "webhook_url": bot.webhook_url,
-        "webhook_disabled_at": bot.webhook_disabled_at,
-        "webhook_disabled_reason": bot.webhook_disabled_reason,
-        "enabled": bool(bot.enabled),
-        "api_key_hint": "…" + (bot.api_key_hint or ""),
-        "scripts": {"return": list(bot.return_script or []),
-                    "operator_transfer": list(bot.operator_transfer_script or [])},
-        "created_at": bot.created_at,
-        "updated_at": bot.updated_at,
-    }
-
-
 class BotService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock

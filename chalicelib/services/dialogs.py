@@ -1,11 +1,9 @@
 """The dialog service: applies a change through the state machine, writes it in one
-transaction, then publishes it.
+transaction (`storage/dialog_write.py`), then tells the listeners.
 
-Every write is conditioned on what was read (`seq`, `dialog_version`, `unread`,
-`lead_version`: `_unchanged_since_read`). When two callers
-race, one transaction fails as a whole and that caller reads again and re-decides, so
-no update is lost, no message gets a duplicate `seq`, and a system script runs exactly
-once per transition.
+Every write is conditioned on what was read. When two callers race, one transaction fails as
+a whole and that caller reads again and re-decides (`_retrying`), so no update is lost, no
+message gets a duplicate `seq`, and a system script runs exactly once per transition.
 """
 
 from __future__ import annotations
@@ -17,38 +15,22 @@ from typing import Any, TypeVar
 
 from chalicelib.clock import Clock, iso
 from chalicelib.domain import dialog as machine
-from chalicelib.domain import scripts
 from chalicelib.domain.credentials import ApiKey, key_matches
 from chalicelib.domain.dialog import Transition
 from chalicelib.domain.dialog_state import DialogState
 from chalicelib.domain.errors import Busy, Conflict, NotFound, Unauthorized
-from chalicelib.domain.events import DialogWaiting, OperatorJoined, OperatorLeft, ReturnedToBot, SystemScriptDue
+from chalicelib.domain.events import SystemScriptDue
 from chalicelib.domain.ids import lead_id as make_lead_id
 from chalicelib.domain.validation import IncomingMessage, LeadChanges, merged_attributes
-from chalicelib.services.publisher import Change, NoOutbox, Outbox, Publisher
+from chalicelib.services.changes import Change, Consequences
+from chalicelib.services.system_messages import transition_messages
 from chalicelib.services.uploads import UploadService
-from chalicelib.storage.dialogs import (
-    DialogStore,
-    DialogWrite,
-    RefTaken,
-    WriteConflict,
-    dialog_of,
-    last_message_of,
-    lead_attributes,
-    put_summary_copies,
-    summary_of,
-)
-from chalicelib.storage.models import BotModel, LeadModel, MessageModel, MessageRefModel, OperatorDialogModel
+from chalicelib.storage.dialog_write import DialogWrite
+from chalicelib.storage.dialogs import DialogStore, dialog_of, lead_attributes
+from chalicelib.storage.errors import CONDITION_FAILED, RefTaken, WriteConflict
+from chalicelib.storage.models import BotModel, LeadModel, MessageModel, MessageRefModel
 
 T = TypeVar("T")
-
-# What the system messages of a transition say (the UI shows them as notes in the history).
-_EVENT_NOTES = {
-    OperatorJoined.name: "{operator} joined the dialog",
-    OperatorLeft.name: "{operator} left the dialog",
-    DialogWaiting.name: "The dialog is waiting for an operator",
-    ReturnedToBot.name: "{operator} marked the dialog resolved and returned it to the bot",
-}
 
 
 def verify_bot(bot: BotModel | None, key: ApiKey) -> BotModel:
@@ -63,19 +45,15 @@ class DialogService:
         self,
         store: DialogStore,
         uploads: UploadService,
-        publisher: Publisher,
+        consequences: Consequences,
         clock: Clock,
         *,
-        bot_loader: Callable[[str], BotModel | None] | None = None,
-        outbox: Outbox | None = None,
         max_attempts: int = 30,
     ) -> None:
         self.store = store
         self.uploads = uploads
-        self.publisher = publisher
+        self.consequences = consequences
         self.clock = clock
-        self.bot_loader = bot_loader or _load_bot
-        self.outbox = outbox or NoOutbox()
         self.max_attempts = max_attempts
 
     # --- retry loop ---------------------------------------------------------------------
@@ -90,10 +68,10 @@ class DialogService:
         raise Busy("the dialog is changing too fast; try again")
 
     def _finish(self, write: DialogWrite, change: Change) -> None:
-        """Stage what the change causes into its own transaction, commit, then publish."""
-        self.outbox.stage(write, change)
+        """Stage what the change causes into its own transaction, commit, then tell the listeners."""
+        self.consequences.stage(write, change)
         write.commit()
-        self.publisher.publish(change)
+        self.consequences.committed(change)
 
     # --- bot API ------------------------------------------------------------------------
     def get_lead(self, key: ApiKey, lead_ref: str) -> LeadModel:
@@ -113,12 +91,11 @@ class DialogService:
             if loaded.lead is None:
                 lead = self._new_lead(lead_id, key.bot_id, lead_ref, changes, now)
                 write = DialogWrite(self.store)
-                # A parallel create that wins makes this a WriteConflict: the retry updates instead.
-                write.put(lead, condition=LeadModel.id.does_not_exist())
-                self._finish(write, Change(lead=lead, lead_updated=True, created=True, before_state=None))
+                write.create_lead(lead)
+                self._finish(write, Change(lead=lead, before=None, after=dialog_of(lead), lead_updated=True))
                 return lead, True
             lead = loaded.lead
-            self._update_lead_fields(lead, changes, now)
+            self._update_lead_fields(lead, changes)
             return lead, False
 
         return self._retrying(attempt)
@@ -142,43 +119,27 @@ class DialogService:
             **{name: value for name, value in changes.fields.items()},
         )
 
-    def _update_lead_fields(self, lead: LeadModel, changes: LeadChanges, now: str, actor: str | None = None) -> None:
-        """Apply a lead edit: one UpdateItem (plus the Mine-tab copies, in one transaction)."""
+    def _update_lead_fields(self, lead: LeadModel, changes: LeadChanges, actor: str | None = None) -> None:
+        """Apply a lead edit: only what differs from the read, so a bot that PUTs its lead with
+        every message writes nothing (and conflicts with no operator) when nothing changed.
+        The write is conditioned on the read: the Mine-tab copies, the webhook's
+        `lead.updated` and the merged attributes all come from it, so a message, a
+        transition, a mark-read or another edit in between makes the caller read again."""
         current = lead_attributes(lead)
         merged = merged_attributes(current, changes.attributes)
-        # Conditioned on what was read: the Mine-tab copies, the webhook's `lead.updated` and
-        # the merged attributes all come from this read, so a message, a transition, a
-        # mark-read or another edit in between must make the caller read again (WriteConflict).
-        read = _unchanged_since_read(lead)
-        # Only what differs from the read: a bot that PUTs its lead with every message writes
-        # nothing (and conflicts with no operator) when nothing changed.
-        actions: list[Any] = []
-        for name, value in changes.fields.items():
-            if getattr(lead, name) == value:
-                continue
-            attribute = getattr(LeadModel, name)
-            actions.append(attribute.set(value) if value is not None else attribute.remove())
-            setattr(lead, name, value)
+        changed: dict[str, Any] = {name: value for name, value in changes.fields.items()
+                                   if getattr(lead, name) != value}
         if changes.tags is not None and list(lead.tags or []) != changes.tags:
-            actions.append(LeadModel.tags.set(changes.tags))
-            lead.tags = changes.tags
+            changed["tags"] = changes.tags
         if merged != current:
-            # The whole map, not one document path per key: a key may hold "[", "]" or "."
-            # (PynamoDB would parse them as a path), and the condition makes this safe.
-            actions.append(LeadModel.attributes.set(merged))
+            changed["attributes"] = merged
         lead.attributes = merged
-        if not actions:
+        if not changed:
             return
-        lead.lead_version = int(lead.lead_version or 0) + 1
-        actions.append(LeadModel.lead_version.set(lead.lead_version))
-        write = DialogWrite(self.store)
-        write.update(lead, actions, condition=read)
-        put_summary_copies(write, lead, lead.operators or ())
-        self._finish(
-            write,
-            Change(lead=lead, lead_updated=True, before_state=lead.dialog_state, actor=actor,
-                   before_operators=tuple(lead.operators or ())),
-        )
+        write = DialogWrite(self.store, read=lead)
+        write.edit_lead(lead, changed)
+        dialog = dialog_of(lead)
+        self._finish(write, Change(lead=lead, before=dialog, after=dialog, lead_updated=True, actor=actor))
 
     def post_bot_message(self, key: ApiKey, lead_ref: str, incoming: IncomingMessage) -> tuple[MessageModel, bool, LeadModel]:
         """Store a lead's or the bot's message; the bot's message id makes it idempotent."""
@@ -195,33 +156,23 @@ class DialogService:
             lead = loaded.lead
             if ref in loaded.refs:
                 return self._repeated(loaded.refs[ref], incoming.fingerprint(), lead), False, lead
-            write = DialogWrite(self.store)
+            write = DialogWrite(self.store, read=lead)
             attachments = self.uploads.claim(write, f"bot:{bot.id}", incoming.upload_ids, loaded.uploads)
             now = iso(self.clock.now())
-            message = MessageModel(
-                lead_id,
-                int(lead.seq) + 1,
-                sender=incoming.sender,
-                text=incoming.text,
-                attachments=attachments,
-                bot_message_id=incoming.message_id,
-                created_at=now,
-                sent_at=incoming.sent_at,
-            )
-            ref_item = MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(), created_at=now)
-            before = dialog_of(lead)
-            self._append(write, lead, [message], now, read=_unchanged_since_read(lead),
-                         unread_delta=1 if incoming.sender == "lead" else 0)
-            write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
-            change = Change(lead=lead, messages=(message,), before_state=before.state.value,
-                            before_operators=before.operators)
+            message = MessageModel(lead_id, int(lead.seq) + 1, sender=incoming.sender, text=incoming.text,
+                                   attachments=attachments, bot_message_id=incoming.message_id, created_at=now,
+                                   sent_at=incoming.sent_at)
+            write.add_messages(lead, [message], now, unread=1 if incoming.sender == "lead" else 0)
+            write.remember_ref(MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(),
+                                               created_at=now))
+            dialog = dialog_of(lead)
             try:
-                self._finish(write, change)
+                self._finish(write, Change(lead=lead, before=dialog, after=dialog, messages=(message,)))
             except RefTaken:
                 # A parallel retry of the same message won; answer what it stored.
                 again = self.store.load(lead_id=lead_id, refs=[ref])
                 if ref not in again.refs or again.lead is None:
-                    raise WriteConflict(["ConditionalCheckFailed"]) from None
+                    raise WriteConflict([CONDITION_FAILED]) from None
                 return self._repeated(again.refs[ref], incoming.fingerprint(), again.lead), False, again.lead
             return message, True, lead
 
@@ -253,39 +204,40 @@ class DialogService:
         return self._retrying(attempt)
 
     # --- operator actions ---------------------------------------------------------------
-    def _operator_transition(
-        self, lead_id: str, operator: str, decide: Callable[[machine.Dialog], Transition]
-    ) -> tuple[LeadModel, Transition]:
-        def attempt() -> tuple[LeadModel, Transition]:
-            lead = self.store.get_lead(lead_id)
-            if lead is None:
-                raise NotFound("lead_not_found", "no such dialog")
+    def _operator_transition(self, lead_id: str, operator: str,
+                             decide: Callable[[machine.Dialog], Transition]) -> LeadModel:
+        def attempt() -> LeadModel:
+            lead = self._lead(lead_id)
             transition = decide(dialog_of(lead))
             needs_bot = any(isinstance(event, SystemScriptDue) for event in transition.events)
-            bot = self.bot_loader(lead.bot_id) if needs_bot else None
-            return self._commit_transition(lead, transition, bot, actor=operator), transition
+            bot = self.store.get_bot(lead.bot_id) if needs_bot else None
+            return self._commit_transition(lead, transition, bot, actor=operator)
 
         return self._retrying(attempt)
 
+    def _lead(self, lead_id: str) -> LeadModel:
+        lead = self.store.get_lead(lead_id)
+        if lead is None:
+            raise NotFound("lead_not_found", "no such dialog")
+        return lead
+
     def start(self, lead_id: str, operator: str) -> LeadModel:
         """Start conversation (R10)."""
-        return self._operator_transition(lead_id, operator, lambda d: machine.start(d, operator))[0]
+        return self._operator_transition(lead_id, operator, lambda d: machine.start(d, operator))
 
     def leave(self, lead_id: str, operator: str) -> LeadModel:
         """Leave dialog (R6)."""
-        return self._operator_transition(lead_id, operator, lambda d: machine.leave(d, operator))[0]
+        return self._operator_transition(lead_id, operator, lambda d: machine.leave(d, operator))
 
     def resolve(self, lead_id: str, operator: str) -> LeadModel:
         """Mark resolved and return to bot (R7)."""
-        return self._operator_transition(lead_id, operator, lambda d: machine.resolve(d, operator))[0]
+        return self._operator_transition(lead_id, operator, lambda d: machine.resolve(d, operator))
 
     def edit_lead(self, lead_id: str, operator: str, changes: LeadChanges) -> LeadModel:
         """The operator edits the lead (R3)."""
         def attempt() -> LeadModel:
-            lead = self.store.get_lead(lead_id)
-            if lead is None:
-                raise NotFound("lead_not_found", "no such dialog")
-            self._update_lead_fields(lead, changes, iso(self.clock.now()), actor=operator)
+            lead = self._lead(lead_id)
+            self._update_lead_fields(lead, changes, actor=operator)
             return lead
 
         return self._retrying(attempt)
@@ -304,201 +256,48 @@ class DialogService:
             lead = loaded.lead
             if ref in loaded.refs:
                 return self._repeated(loaded.refs[ref], incoming.fingerprint(), lead), False, lead
-            machine.ensure_can_send(dialog_of(lead), operator)
-            write = DialogWrite(self.store)
+            dialog = dialog_of(lead)
+            machine.ensure_can_send(dialog, operator)
+            write = DialogWrite(self.store, read=lead)
             attachments = self.uploads.claim(write, f"operator:{operator}", upload_ids, loaded.uploads)
             now = iso(self.clock.now())
-            message = MessageModel(
-                lead_id,
-                int(lead.seq) + 1,
-                sender="operator",
-                operator=operator,
-                text=text,
-                attachments=attachments,
-                created_at=now,
-                delivery="sent",
-            )
-            ref_item = MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(), created_at=now)
+            message = MessageModel(lead_id, int(lead.seq) + 1, sender="operator", operator=operator, text=text,
+                                   attachments=attachments, created_at=now, delivery="sent")
             # The operator answered: the lead's messages count as read.
-            self._append(write, lead, [message], now, read=_unchanged_since_read(lead), unread_delta=None)
-            write.put(ref_item, condition=MessageRefModel.ref.does_not_exist(), is_ref=True)
-            change = Change(lead=lead, messages=(message,), before_state=lead.dialog_state,
-                            before_operators=tuple(lead.operators or ()), actor=operator)
+            write.add_messages(lead, [message], now, unread=None)
+            write.remember_ref(MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(),
+                                               created_at=now))
             try:
-                self._finish(write, change)
+                self._finish(write, Change(lead=lead, before=dialog, after=dialog, messages=(message,),
+                                           actor=operator))
             except RefTaken:
-                raise WriteConflict(["ConditionalCheckFailed"]) from None
+                raise WriteConflict([CONDITION_FAILED]) from None
             return message, True, lead
 
         return self._retrying(attempt)
 
     def mark_read(self, lead_id: str, operator: str) -> LeadModel:
         def attempt() -> LeadModel:
-            lead = self.store.get_lead(lead_id)
-            if lead is None:
-                raise NotFound("lead_not_found", "no such dialog")
+            lead = self._lead(lead_id)
             if int(lead.unread or 0) == 0:
                 return lead
-            condition = _unchanged_since_read(lead)
-            lead.unread = 0
-            write = DialogWrite(self.store)
-            write.update(lead, [LeadModel.unread.set(0)], condition=condition)
-            put_summary_copies(write, lead, lead.operators or [])
-            self._finish(write, Change(lead=lead, before_state=lead.dialog_state,
-                                       before_operators=tuple(lead.operators or ()), actor=operator))
+            write = DialogWrite(self.store, read=lead)
+            write.mark_read(lead)
+            dialog = dialog_of(lead)
+            self._finish(write, Change(lead=lead, before=dialog, after=dialog, actor=operator))
             return lead
 
         return self._retrying(attempt)
 
-    # --- the write itself ---------------------------------------------------------------
-    def _append(
-        self,
-        write: DialogWrite,
-        lead: LeadModel,
-        messages: list[MessageModel],
-        now: str,
-        *,
-        read: Any,
-        unread_delta: int | None = 0,
-        extra_actions: list[Any] | None = None,
-        summary_operators: tuple[str, ...] | None = None,
-    ) -> None:
-        """Add `messages` (already numbered from lead.seq + 1) and update the lead to match.
-        `read` is `_unchanged_since_read(lead)` taken before the caller changed `lead`: the
-        lead's `unread`, summary and Mine-tab copies are all written from that read."""
-        actions = list(extra_actions or [])
-        for message in messages:
-            write.put(message, condition=MessageModel.seq.does_not_exist())
-        if messages:
-            lead.seq = int(messages[-1].seq)
-            actions.append(LeadModel.seq.set(lead.seq))
-            visible = [m for m in messages if m.sender != "system"]
-            if visible:
-                lead.last_message = last_message_of(visible[-1])
-                actions.append(LeadModel.last_message.set(lead.last_message))
-        lead.last_activity_at = now
-        actions.append(LeadModel.last_activity_at.set(now))
-        if unread_delta is None:
-            lead.unread = 0
-            actions.append(LeadModel.unread.set(0))
-        elif unread_delta:
-            lead.unread = int(lead.unread or 0) + unread_delta
-            actions.append(LeadModel.unread.set(lead.unread))
-        write.update(lead, actions, condition=read)
-        operators = summary_operators if summary_operators is not None else tuple(lead.operators or ())
-        put_summary_copies(write, lead, operators)
-
-    def _commit_transition(
-        self, lead: LeadModel, transition: Transition, bot: BotModel | None, actor: str | None
-    ) -> LeadModel:
+    # --- transitions ----------------------------------------------------------------------
+    def _commit_transition(self, lead: LeadModel, transition: Transition, bot: BotModel | None,
+                           actor: str | None) -> LeadModel:
         if not transition.changed:
             return lead
         now = iso(self.clock.now())
-        read = _unchanged_since_read(lead)
-        before, after = transition.before, transition.after
-        write = DialogWrite(self.store)
-        messages = self._transition_messages(lead, transition, bot, now)
-        version = int(lead.dialog_version)
-        actions: list[Any] = [
-            LeadModel.dialog_state.set(after.state.value),
-            LeadModel.operators.set(list(after.operators)),
-            LeadModel.dialog_version.set(version + 1),
-        ]
-        lead.dialog_state = after.state.value
-        lead.operators = list(after.operators)
-        lead.dialog_version = version + 1
-        if after.state is DialogState.WAITING:
-            lead.waiting_key = self.store.waiting_key(lead.id)
-            lead.waiting_since = now
-            actions += [LeadModel.waiting_key.set(lead.waiting_key), LeadModel.waiting_since.set(now)]
-        elif before.state is DialogState.WAITING:
-            lead.waiting_key = None
-            lead.waiting_since = None
-            actions += [LeadModel.waiting_key.remove(), LeadModel.waiting_since.remove()]
-        joined = [op for op in after.operators if op not in before.operators]
-        staying = tuple(op for op in after.operators if op in before.operators)
-        gone = [op for op in before.operators if op not in after.operators]
-        self._append(
-            write,
-            lead,
-            messages,
-            now,
-            read=read,
-            extra_actions=actions,
-            summary_operators=staying,
-        )
-        summary = summary_of(lead)
-        for operator in joined:
-            write.put(
-                OperatorDialogModel(
-                    operator, lead.id, joined_at=now, last_activity_at=lead.last_activity_at, summary=summary
-                )
-            )
-        for operator in gone:
-            write.delete(OperatorDialogModel(operator, lead.id))
-        self._finish(
-            write,
-            Change(
-                lead=lead,
-                events=transition.events,
-                messages=tuple(messages),
-                before_state=before.state.value,
-                before_operators=before.operators,
-                actor=actor,
-                extra={"bot": bot} if bot is not None else {},
-            ),
-        )
+        write = DialogWrite(self.store, read=lead)
+        messages = transition_messages(lead, transition, bot, now)
+        write.transition(lead, transition.before, transition.after, messages, now)
+        self._finish(write, Change(lead=lead, before=transition.before, after=transition.after,
+                                   events=transition.events, messages=tuple(messages), actor=actor))
         return lead
-
-    def _transition_messages(
-        self, lead: LeadModel, transition: Transition, bot: BotModel | None, now: str
-    ) -> list[MessageModel]:
-        """System notes for the history, and the bot's system script if one is due."""
-        messages: list[MessageModel] = []
-        seq = int(lead.seq)
-        attributes = lead_attributes(lead)
-        for event in transition.events:
-            if isinstance(event, SystemScriptDue):
-                templates = []
-                if bot is not None:
-                    templates = bot.return_script if event.script == machine.RETURN_SCRIPT else bot.operator_transfer_script
-                for text in scripts.render_all(list(templates or []), attributes, lead.name):
-                    seq += 1
-                    messages.append(
-                        MessageModel(lead.id, seq, sender="bot", text=text, system_script=event.script,
-                                     created_at=now, delivery="sent")
-                    )
-                continue
-            note = _EVENT_NOTES.get(event.name)
-            if note is None:
-                continue
-            operator = getattr(event, "operator", "") or ""
-            if isinstance(event, DialogWaiting) and event.reason not in ("", "handoff", "operator_left"):
-                note = note + f" ({event.reason})"
-            seq += 1
-            messages.append(
-                MessageModel(lead.id, seq, sender="system", text=note.format(operator=operator),
-                             event=event.name, operator=operator or None, created_at=now)
-            )
-        return messages
-
-
-def _unchanged_since_read(lead: LeadModel) -> Any:
-    """No message, transition, mark-read or lead edit since `lead` was read."""
-    version = int(lead.lead_version or 0)
-    # A lead stored before `lead_version` existed has none; it reads as 0.
-    same_edit = (LeadModel.lead_version == version) if version else (
-        LeadModel.lead_version.does_not_exist() | (LeadModel.lead_version == 0))
-    return (
-        (LeadModel.seq == int(lead.seq))
-        & (LeadModel.dialog_version == int(lead.dialog_version))
-        & (LeadModel.unread == int(lead.unread or 0))
-        & same_edit
-    )
-
-
-def _load_bot(bot_id: str) -> BotModel | None:
-    try:
-        return BotModel.get(bot_id)
-    except BotModel.DoesNotExist:
-        return None

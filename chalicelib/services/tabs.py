@@ -1,55 +1,28 @@
-"""The tabs (Waiting, Mine, All) as pure rules: which tabs a dialog is on, and how a
-change moves the tab counters. No AWS here; the websocket listeners may use it too.
-
-Waiting = state `waiting`; Mine = state `operator` and the operator is in it; All = every
-dialog (design.md).
-"""
+"""The tabs as a service: a page of a tab, an operator's counts, and the stager that keeps the
+counters in step with every change (in the change's own transaction)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
-from chalicelib.services.publisher import Change
-
-WAITING_COUNTER = "waiting"
-ALL_COUNTER = "all"
+from chalicelib.domain.tabs import counter_deltas
+from chalicelib.services.changes import Change
+from chalicelib.storage.counters import CounterStore
+from chalicelib.storage.dialog_write import DialogWrite
+from chalicelib.storage.tab_pages import DEFAULT_PAGE, TabPage, TabReader
 
 
-def mine_counter(username: str) -> str:
-    return f"mine#{username}"
+class Tabs:
+    def __init__(self, pages: TabReader, counters: CounterStore) -> None:
+        self.pages = pages
+        self.counters = counters
 
+    def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> TabPage:
+        """One Query per page (per shard), newest activity first."""
+        return self.pages.page(tab, username, limit, cursor)
 
-@dataclass(frozen=True)
-class TabPlace:
-    """Where a dialog is: on Waiting?, on whose Mine?"""
+    def counts(self, username: str) -> dict[str, int]:
+        """`{waiting, mine, all}` for `username`: one BatchGetItem."""
+        return self.counters.of_operator(username)
 
-    waiting: bool
-    mine: frozenset[str]
-
-    @staticmethod
-    def of(state: str | None, operators: Iterable[str]) -> TabPlace:
-        return TabPlace(state == "waiting", frozenset(operators) if state == "operator" else frozenset())
-
-
-def places(change: Change) -> tuple[TabPlace | None, TabPlace]:
-    """The dialog's place before (None if it did not exist) and after the change."""
-    before = None if change.created else TabPlace.of(change.before_state, change.before_operators)
-    after = TabPlace.of(change.lead.dialog_state, change.lead.operators or ())
-    return before, after
-
-
-def counter_deltas(change: Change) -> dict[str, int]:
-    """How the change moves each counter; only non-zero deltas."""
-    before, after = places(change)
-    deltas: dict[str, int] = {}
-    if before is None:
-        deltas[ALL_COUNTER] = 1
-        before = TabPlace(False, frozenset())
-    if after.waiting != before.waiting:
-        deltas[WAITING_COUNTER] = 1 if after.waiting else -1
-    for username in after.mine - before.mine:
-        deltas[mine_counter(username)] = 1
-    for username in before.mine - after.mine:
-        deltas[mine_counter(username)] = -1
-    return deltas
+    # --- the stager -------------------------------------------------------------------------
+    def stage(self, write: DialogWrite, change: Change) -> None:
+        write.move_counters(counter_deltas(change.before, change.after))

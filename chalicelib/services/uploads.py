@@ -16,7 +16,7 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.domain.files import CONTENT_TYPE_RE, MAX_UPLOAD_BYTES, clean_filename, judge
 from chalicelib.domain.ids import new_upload_id
 from chalicelib.domain.validation import Problems, ValidationFailed, require_object
-from chalicelib.storage.dialogs import DialogWrite
+from chalicelib.storage.dialog_write import DialogWrite
 from chalicelib.storage.models import Attachment, UploadModel
 
 # An upload that no message used within a day is forgotten (TTL) and its object expires.
@@ -128,11 +128,7 @@ class UploadService:
                     preview=verdict.preview,
                 )
             )
-            write.update(
-                upload,
-                [UploadModel.status.set("used"), UploadModel.expires_at.remove()],
-                condition=UploadModel.status == "pending",
-            )
+            write.use_upload(upload)
         if problems.found:
             raise UploadRejected("an attachment cannot be used: " + "; ".join(problems.found.values()),
                                  fields=dict(problems.found))

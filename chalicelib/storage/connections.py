@@ -29,6 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.clock import iso
+from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.models import _Meta
 
 # API Gateway's maximum connection duration is 2 hours; keep the record a little longer so
@@ -170,7 +171,7 @@ class ConnectionStore:
             # `$disconnect` or a GoneException already deleted.
             item.update(actions, condition=ConnectionModel.connection_id.exists())
         except UpdateError as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return None
             raise
         return _connection(item)

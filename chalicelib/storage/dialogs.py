@@ -5,10 +5,8 @@ Reads: `load` fetches the bot, the lead, message refs and uploads a request name
 ONE BatchGetItem (strongly consistent), so a bot call authenticates and loads its lead in
 a single round trip.
 
-Writes: `DialogWrite` gathers every item a change touches and commits them in ONE
-TransactWriteItems, conditioned on what was read (`seq`, `dialog_version`, `unread`,
-`lead_version`). A lost race fails the whole write with `WriteConflict` and the service
-retries from a fresh read; nothing is ever half-written.
+Writes: `DialogWrite` (storage/dialog_write.py) gathers every item a change touches and
+commits them in ONE TransactWriteItems, conditioned on what was read.
 """
 
 from __future__ import annotations
@@ -18,29 +16,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.dialog_state import DialogState
-from chalicelib.storage.errors import CONDITION_FAILED, TRANSACTION_CONFLICT, RefTaken, WriteConflict, cancellation_reasons
 from chalicelib.storage.models import (
     BotModel,
     LastMessage,
     LeadModel,
     MessageModel,
     MessageRefModel,
-    OperatorDialogModel,
     UploadModel,
 )
 
 # DynamoDB's cap on keys per BatchGetItem.
 _BATCH_GET_LIMIT = 100
-
-
-# Transient answers that carry no cancellation reasons: retrying from a fresh read is right.
-_RETRYABLE_WITHOUT_REASONS = {"TransactionInProgressException", "TransactionConflictException"}
 
 
 @dataclass
@@ -141,11 +131,36 @@ class DialogStore:
         except LeadModel.DoesNotExist:
             return None
 
+    def get_bot(self, bot_id: str) -> BotModel | None:
+        """The bot whose system scripts a transition runs (eventually consistent: a script
+        edited a moment ago may run in its previous wording once)."""
+        try:
+            return BotModel.get(bot_id)
+        except BotModel.DoesNotExist:
+            return None
+
     def get_message(self, lead_id: str, seq: int) -> MessageModel | None:
         try:
             return MessageModel.get(lead_id, seq, consistent_read=True)
         except MessageModel.DoesNotExist:
             return None
+
+    def leads(self, lead_ids: Iterable[str]) -> list[LeadModel]:
+        """Several leads, strongly consistent: one BatchGetItem per 100 (PynamoDB splits)."""
+        return list(LeadModel.batch_get(sorted(set(lead_ids)), consistent_read=True))
+
+    def entered_waiting(self, oldest: str, newest: str) -> list[tuple[str, str]]:
+        """(lead id, waiting_since) of every dialog that entered Waiting in (oldest, newest]:
+        one Query per tab shard of the sparse, keys-only `waiting-since` index."""
+        found: list[tuple[str, str]] = []
+        for shard in range(max(1, self.tab_shards)):
+            # The same partition keys as the `waiting` index (`waiting_key`).
+            for item in LeadModel.waiting_since_index.query(
+                f"waiting#{shard}", LeadModel.waiting_since.between(oldest, newest)
+            ):
+                if item.waiting_since and item.waiting_since > oldest:
+                    found.append((item.id, item.waiting_since))
+        return found
 
     def message_page(self, lead_id: str, limit: int, before_seq: int | None = None) -> list[MessageModel]:
         """Newest first: one Query whatever the history's length (R9)."""
@@ -194,66 +209,3 @@ def last_message_of(message: MessageModel) -> LastMessage:
     if not preview and message.attachments:
         preview = "📎 " + message.attachments[0].name
     return LastMessage(seq=message.seq, sender=message.sender, text=preview[:200], at=message.created_at)
-
-
-class DialogWrite:
-    """Everything one change writes, committed as one transaction."""
-
-    def __init__(self, store: DialogStore) -> None:
-        self.store = store
-        self._ops: list[tuple[str, Any, Any, Any]] = []
-        self._ref_positions: list[int] = []
-
-    def put(self, item: Model, condition: Any = None, *, is_ref: bool = False) -> None:
-        if is_ref:
-            self._ref_positions.append(len(self._ops))
-        self._ops.append(("save", item, None, condition))
-
-    def update(self, item: Model, actions: list[Any], condition: Any = None) -> None:
-        self._ops.append(("update", item, actions, condition))
-
-    def delete(self, item: Model, condition: Any = None) -> None:
-        self._ops.append(("delete", item, None, condition))
-
-    def __len__(self) -> int:
-        return len(self._ops)
-
-    def commit(self) -> None:
-        if not self._ops:
-            return
-        connection = self.store._connection()
-        try:
-            with TransactWrite(connection=connection) as transaction:
-                for op, item, actions, condition in self._ops:
-                    if op == "save":
-                        transaction.save(item, condition=condition)
-                    elif op == "update":
-                        transaction.update(item, actions, condition=condition)
-                    else:
-                        transaction.delete(item, condition=condition)
-        except TransactWriteError as error:
-            reasons = cancellation_reasons(error)
-            if not reasons:
-                if error.cause_response_code in _RETRYABLE_WITHOUT_REASONS:
-                    raise WriteConflict([error.cause_response_code]) from error
-                raise
-            failed = {i for i, code in enumerate(reasons) if code == CONDITION_FAILED}
-            if failed and failed <= set(self._ref_positions):
-                raise RefTaken(reasons) from error
-            if any(code in (CONDITION_FAILED, TRANSACTION_CONFLICT) for code in reasons):
-                raise WriteConflict(reasons) from error
-            raise
-
-
-def put_summary_copies(write: DialogWrite, lead: LeadModel, operators: Iterable[str]) -> None:
-    """Refresh the Mine-tab copy of every operator in the dialog."""
-    summary = summary_of(lead)
-    for operator in operators:
-        write.update(
-            OperatorDialogModel(operator, lead.id),
-            [
-                OperatorDialogModel.last_activity_at.set(lead.last_activity_at),
-                OperatorDialogModel.summary.set(summary),
-            ],
-            condition=OperatorDialogModel.operator.exists(),
-        )

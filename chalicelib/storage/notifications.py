@@ -28,6 +28,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.clock import iso
+from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.models import _Meta
 
 # The partition key of every pending item in the `pending` index. One key is enough: see
@@ -83,10 +84,6 @@ def _pending(item: NotificationModel) -> Pending:
     return Pending(item.operator, item.pending_since or "", int(item.unread or 0), frozenset(item.connections or ()))
 
 
-def _failed_condition(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 class NotificationStore:
     # --- writes -------------------------------------------------------------------------
     def notify(self, operator: str, connection_ids: Iterable[str], now: datetime) -> None:
@@ -113,7 +110,7 @@ class NotificationStore:
         try:
             NotificationModel(operator).delete(condition=NotificationModel.connections.does_not_exist())
         except DeleteError as error:
-            if _failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -127,7 +124,7 @@ class NotificationStore:
                 condition=NotificationModel.pending.exists(),
             )
         except UpdateError as error:
-            if _failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -143,7 +140,7 @@ class NotificationStore:
         try:
             item.update([NotificationModel.connections.delete(ids)], condition=NotificationModel.pending.exists())
         except UpdateError as error:
-            if _failed_condition(error):
+            if condition_failed(error):
                 return False  # nothing pending: nothing to forget
             raise
         if item.connections:
@@ -153,7 +150,7 @@ class NotificationStore:
             # being so: a notifiable event that just recorded a fresh connection wins.
             item.delete(condition=NotificationModel.connections.does_not_exist())
         except DeleteError as error:
-            if _failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -180,7 +177,7 @@ class EscalationMarks:
         try:
             mark.save(condition=EscalationModel.crossing.does_not_exist())
         except PutError as error:
-            if _failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True

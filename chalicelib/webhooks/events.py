@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.api.views import dialog_view, lead_view
 from chalicelib.domain.events import DialogEvent, DialogWaiting, OperatorJoined, ReturnedToBot, SystemScriptDue
-from chalicelib.services.publisher import Change
-from chalicelib.storage.models import Attachment, MessageModel
+from chalicelib.services.changes import Change
+from chalicelib.storage.models import MessageModel
+from chalicelib.views import dialog_view, lead_view, webhook_message_view
 
 MESSAGE_CREATED = "message.created"
 LEAD_UPDATED = "lead.updated"
@@ -52,30 +52,6 @@ def _operator(username: str | None) -> dict[str, str] | None:
     return {"username": username} if username else None
 
 
-def _stored_message(message: MessageModel) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "seq": int(message.seq),
-        "from": message.sender,
-        "text": message.text,
-        "attachments": [_stored_attachment(a) for a in message.attachments or []],
-        "created_at": message.created_at,
-    }
-    if message.operator:
-        view["operator"] = message.operator
-    if message.system_script:
-        view["system_script"] = message.system_script
-    return view
-
-
-def _stored_attachment(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "name": attachment.name,
-        "content_type": attachment.content_type,
-        "size": int(attachment.size),
-        "key": attachment.key,
-    }
-
-
 def for_webhook(message: MessageModel) -> bool:
     """Operator replies and system-script messages: the bot must relay them to the lead.
     (The lead's and the bot's own messages came from the bot; system notes are for the UI.)"""
@@ -107,7 +83,7 @@ def events_of(change: Change, at: str, new_id: Callable[[], str] = new_event_id)
     for message in change.messages:
         if for_webhook(message):
             operator = message.operator or change.actor
-            add(MESSAGE_CREATED, operator, {"message": _stored_message(message)},
+            add(MESSAGE_CREATED, operator, {"message": webhook_message_view(message)},
                 message_seq=int(message.seq) if message.delivery else None)
     if change.lead_updated and change.actor and not change.created:
         add(LEAD_UPDATED, change.actor, {"lead": lead_view(lead)})

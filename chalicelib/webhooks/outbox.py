@@ -15,9 +15,9 @@ from __future__ import annotations
 import secrets
 
 from chalicelib.clock import Clock, iso
-from chalicelib.services.publisher import Change
+from chalicelib.services.changes import Change
 from chalicelib.storage.deliveries import DUE_SHARDS, DeliveryModel, WebhookEvent
-from chalicelib.storage.dialogs import DialogWrite
+from chalicelib.storage.dialog_write import DialogWrite
 from chalicelib.webhooks.events import Outgoing, events_of
 
 # DynamoDB refuses a TransactWriteItems of more than 100 items.
@@ -49,7 +49,8 @@ def delivery_item(lead_id: str, bot_id: str, position: str, events: list[Outgoin
 
 
 class WebhookOutbox:
-    """Implements `Outbox` (chalicelib/services/publisher.py)."""
+    """A stager (chalicelib/services/changes.py): the webhook events of a change go into the
+    change's own transaction."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -65,6 +66,5 @@ class WebhookOutbox:
             raise RuntimeError(f"a change of {len(write)} items leaves no room for its webhook delivery")
         lead = change.lead
         moved = any(int(m.seq) == int(lead.seq) for m in change.messages)
-        item = delivery_item(lead.id, lead.bot_id, position_after(int(lead.seq), moved, now), events, now)
-        # A position is never reused: if it were taken, the transaction fails as a whole.
-        write.put(item, condition=DeliveryModel.position.does_not_exist())
+        write.enqueue_delivery(delivery_item(lead.id, lead.bot_id, position_after(int(lead.seq), moved, now),
+                                             events, now))

@@ -57,7 +57,7 @@ class Pool:
 
 @pytest.fixture
 def cognito(aws, monkeypatch, tmp_path) -> Pool:
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
     idp = boto3.client("cognito-idp", region_name="us-east-1")
     pool_id = idp.create_user_pool(PoolName="operators")["UserPool"]["Id"]
@@ -79,10 +79,10 @@ def cognito(aws, monkeypatch, tmp_path) -> Pool:
     monkeypatch.setenv("HANDOVER_COGNITO_CLIENT_ID", client_id)
     monkeypatch.setenv("HANDOVER_COGNITO_JWKS_URL", jwks.as_uri())
     monkeypatch.setenv("HANDOVER_WS_URL", "ws://127.0.0.1:9/ws")
-    runtime.reset()
+    bootstrap.reset()
     # Build the services now: chalice's test Client later puts .chalice/config.json's
     # environment (another table prefix) into os.environ.
-    runtime.services()
+    bootstrap.services()
     aws.clear()
     return Pool(pool_id, client_id, other, f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}")
 
@@ -139,10 +139,10 @@ class Leads:
 
     @property
     def services(self) -> Any:
-        from chalicelib import runtime
+        from chalicelib import bootstrap
 
         # Always the current services: the cognito fixture rebuilds them.
-        return runtime.services()
+        return bootstrap.services()
 
     def make(self, ref: str | None = None, *, waiting: bool = False, text: str | None = "hello",
              **body: Any) -> str:

@@ -97,9 +97,9 @@ def test_tab_errors(api, leads):
 
 def test_sharded_tabs_merge_every_shard(leads):
     """With HANDOVER_TAB_SHARDS=3 the All tab is spread over three partitions; pages merge them."""
-    from chalicelib.services.tab_pages import TabReader
     from chalicelib.storage.dialogs import DialogStore
     from chalicelib.storage.models import LeadModel
+    from chalicelib.storage.tab_pages import TabReader
 
     made = [leads.make() for _ in range(7)]
     store = DialogStore(3)

@@ -105,7 +105,7 @@ def _with_kid(cognito, kid: str) -> str:
 
 
 def test_jwks_is_cached_and_refetched_once_for_an_unknown_kid(api, cognito):
-    from chalicelib.runtime import services
+    from chalicelib.bootstrap import services
 
     jwks = services().verifier.jwks
     assert api.get("/api/me").status == 200
@@ -122,7 +122,7 @@ def test_jwks_is_cached_and_refetched_once_for_an_unknown_kid(api, cognito):
 # --- websocket tickets ------------------------------------------------------------------------
 
 def test_ws_ticket_route(api, cognito):
-    from chalicelib.runtime import services
+    from chalicelib.bootstrap import services
 
     response = api.post("/api/ws-ticket")
     assert response.status == 200
@@ -160,7 +160,7 @@ def test_a_ticket_redeemed_concurrently_works_once(aws):
 def test_cognito_unreachable_is_503_not_500(api, monkeypatch):
     from dataclasses import replace
 
-    from chalicelib.runtime import services
+    from chalicelib.bootstrap import services
 
     sign_in = services().sign_in
     # Nothing listens on port 9 (discard): the connection is refused at once.

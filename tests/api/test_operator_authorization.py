@@ -104,11 +104,11 @@ def test_public_routes_need_no_token(api):
 
 @pytest.mark.parametrize("role", [OPERATOR, ADMIN])
 def test_operator_and_admin_on_every_route(api, leads, bot, other_bot, role):
-    from chalicelib import runtime
+    from chalicelib import bootstrap
     from tests.conftest import make_bot
 
     # The admin bot routes act on a bot of their own (rotating its key must not stop the leads).
-    managed = make_bot(runtime.services(), name="Managed bot")
+    managed = make_bot(bootstrap.services(), name="Managed bot")
     for route in sorted(MATRIX):
         _check_route(api, leads, managed, other_bot, role, route)
 

@@ -120,13 +120,13 @@ class Callers:
     """The credentials of each kind of caller, on the moto Cognito pool of tests/api."""
 
     def __init__(self, cognito: Any, bot: Any, other_bot: Any) -> None:
-        from chalicelib import runtime
+        from chalicelib import bootstrap
 
         self.cognito = cognito
         self.bot = bot
         self.other_bot = other_bot
         # An expired bot key: one that worked until the bot's key was rotated.
-        bots = runtime.services().bots
+        bots = bootstrap.services().bots
         _, rotated = bots.rotate_key(bot.id)
         self.expired_key, bot.api_key = bot.api_key, rotated.api_key
 
@@ -168,12 +168,12 @@ def _concrete(path: str, params: dict[str, str]) -> str:
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_every_route_for_every_caller(api, leads, bot, other_bot, cognito, caller):
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
     callers = Callers(cognito, bot, other_bot)
     # The leads helper posts with the bot's key: give it the rotated one.
     leads.__init__(bot)
-    managed = make_bot(runtime.services(), name="Managed bot")
+    managed = make_bot(bootstrap.services(), name="Managed bot")
     wrong = []
     for number, (method, path) in enumerate(sorted(RULES)):
         rule = RULES[(method, path)]
@@ -237,10 +237,10 @@ def _ticket_for(api: Any, as_: str) -> str:
 def test_websocket_connect_and_every_action_for_every_caller(api, cognito, bot, monkeypatch):
     from datetime import timedelta
 
-    from chalicelib import runtime
+    from chalicelib import bootstrap
     from chalicelib.clock import FakeClock
 
-    live = runtime.services().live
+    live = bootstrap.services().live
     sent: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(live.notifier, "push", lambda connection_id, frame: sent.append((connection_id, frame)))
 

@@ -75,11 +75,11 @@ def _call(api: Any, bot: Any, route: tuple[str, str], params: dict[str, str]) ->
 
 @pytest.mark.parametrize("route", WRITE_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_a_failing_write_is_a_clean_503_and_leaves_nothing_half_written(api, leads, bot, monkeypatch, route):
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
     code = FAULTS[WRITE_ROUTES.index(route) % len(FAULTS)]
     faults = FailingDynamoDB(monkeypatch, code)
-    managed = make_bot(runtime.services(), name="Managed bot")
+    managed = make_bot(bootstrap.services(), name="Managed bot")
     fail_at = 0
     while True:
         fail_at += 1
@@ -120,8 +120,8 @@ def _ws_event(connection_id: str, route: str, body: str | None = None, ticket: s
 
 
 def test_websocket_writes_failing_give_a_clean_refusal_or_error_frame(aws, services, monkeypatch):
+    from chalicelib import handlers
     from chalicelib.auth.tickets import issue_ticket
-    from chalicelib.live import handlers
 
     live = services.live
     pushed: list[dict[str, Any]] = []
@@ -131,22 +131,22 @@ def test_websocket_writes_failing_give_a_clean_refusal_or_error_frame(aws, servi
 
     # Redeeming the ticket (its delete) is throttled: refused with 503, the ticket still works.
     faults.arm(1)
-    refused = handlers.on_connect(_ws_event("c-1", "$connect", ticket=ticket))
+    refused = handlers.ws_connect(_ws_event("c-1", "$connect", ticket=ticket))
     assert refused is not None and refused.status_code == 503
     assert live.connections.get("c-1") is None
     faults.arm(0)
-    assert handlers.on_connect(_ws_event("c-1", "$connect", ticket=ticket)) is None
+    assert handlers.ws_connect(_ws_event("c-1", "$connect", ticket=ticket)) is None
     record = live.connections.get("c-1")
     assert record is not None
 
     # A view change throttled: an `unavailable` frame, the connection's view unchanged; then it works.
     lead_id = "ld_" + "a" * 26
     faults.arm(1)
-    handlers.on_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
+    handlers.ws_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
     assert pushed[-1] == {"type": "error", "error": {"code": "unavailable",
                                                       "message": "the service is busy; send the frame again in a moment"}}
     assert live.connections.get("c-1") == record and record.viewing is None
     faults.arm(0)
-    handlers.on_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
+    handlers.ws_message(_ws_event("c-1", "$default", json.dumps({"action": "view", "dialog_id": lead_id})))
     assert pushed[-1]["type"] == "viewing" and live.connections.get("c-1").viewing == lead_id
 

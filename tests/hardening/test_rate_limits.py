@@ -96,10 +96,10 @@ def test_guessed_keys_do_not_drain_the_real_keys_bucket(aws, services, client, m
 
 def test_an_operator_over_the_limit_gets_429_and_other_operators_do_not(api, monkeypatch):
     monkeypatch.setenv("HANDOVER_RATE_LIMIT_OPERATOR", "0.001/2")
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
-    runtime.reset()  # the buckets are read with the services
-    runtime.services()
+    bootstrap.reset()  # the buckets are read with the services
+    bootstrap.services()
     assert api.get("/api/me").status == 200
     assert api.get("/api/counts").status == 200
     refused = api.get("/api/me")

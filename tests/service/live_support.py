@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import runtime
+from chalicelib import bootstrap
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.auth.tickets import issue_ticket
@@ -18,10 +18,10 @@ from chalicelib.clock import FakeClock
 from chalicelib.config import get_settings
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.validation import IncomingMessage, check_lead_changes
-from chalicelib.live.counts import CounterReader
 from chalicelib.live.fanout import Fanout
-from chalicelib.live.publisher import LivePublisher
+from chalicelib.live.pushes import LivePushes
 from chalicelib.storage.connections import ConnectionStore
+from chalicelib.storage.counters import CounterStore
 from tests.conftest import make_bot
 
 
@@ -132,11 +132,11 @@ def build_harness(*, max_workers: int = 1) -> Harness:
     connections = ConnectionStore()
     notifier = ManagementApiNotifier(settings, management)
     observer = RecordingObserver()
-    publisher = LivePublisher(
+    pushes = LivePushes(
         connections, Fanout(notifier, connections, max_workers=max_workers), clock, AttachmentStorage(settings),
-        counts=CounterReader(), observer=observer,
+        counts=CounterStore(), observer=observer,
     )
-    services = runtime.build(settings, clock, publisher=publisher)
+    services = bootstrap.build(settings, clock, listeners=[pushes])
     services.live.notifier = notifier
     bot = make_bot(
         services,
@@ -145,4 +145,5 @@ def build_harness(*, max_workers: int = 1) -> Harness:
     )
     harness = Harness(services, management, clock, connections, parse_api_key(bot.api_key), bot.id)
     harness.observer = observer
+    harness.pushes = pushes
     return harness

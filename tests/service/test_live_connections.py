@@ -12,10 +12,10 @@ import pytest
 from botocore.stub import Stubber
 
 import app
+from chalicelib import handlers
 from chalicelib.adapters.notifier import Gone, ManagementApiNotifier
 from chalicelib.auth.tickets import issue_ticket
 from chalicelib.config import get_settings
-from chalicelib.live import handlers
 from chalicelib.storage.connections import ConnectionModel
 from tests.service.live_support import build_harness
 
@@ -138,7 +138,7 @@ def _event(route: str, connection_id: str, *, body: str | None = None, query: di
 
 
 def test_the_app_handlers_connect_answer_and_disconnect(live, monkeypatch):
-    monkeypatch.setattr(handlers, "runtime", SimpleNamespace(services=lambda: live.services))
+    monkeypatch.setattr(handlers, "bootstrap", SimpleNamespace(services=lambda: live.services))
     ticket, _ = issue_ticket("alice", False, live.clock)
 
     assert app.ws_connect(_event("$connect", "c-1"), None)["statusCode"] == 401
@@ -157,7 +157,7 @@ def test_the_app_handlers_connect_answer_and_disconnect(live, monkeypatch):
 
 
 def test_a_failing_store_answers_an_error_frame_not_a_crash(live, monkeypatch):
-    monkeypatch.setattr(handlers, "runtime", SimpleNamespace(services=lambda: live.services))
+    monkeypatch.setattr(handlers, "bootstrap", SimpleNamespace(services=lambda: live.services))
     live.connect("alice", "alice")
 
     def broken(*args, **kwargs):
@@ -228,26 +228,26 @@ def test_a_failing_push_never_fails_the_change(live, monkeypatch):
     assert [m.text for m in MessageModel.query(lead_id)] == ["stored anyway", "stored too"]
 
 
-def _publisher_requests(live, aws) -> list[list[str]]:
-    """The DynamoDB requests of each publish (not the dialog service's own)."""
+def _push_requests(live, aws) -> list[list[str]]:
+    """The DynamoDB requests of the live pushes of each change (not the dialog service's own)."""
     spans: list[list[str]] = []
-    inner = live.services.dialogs.publisher
+    inner = live.pushes
 
     class Spy:
-        def publish(self, change):
+        def changed(self, change):
             start = len(aws.calls)
-            inner.publish(change)
+            inner.changed(change)
             spans.append([op for service, op in aws.calls[start:] if service == "dynamodb"])
 
-    live.services.dialogs.publisher = Spy()
+    live.services.consequences.listeners = (Spy(),)
     return spans
 
 
-def test_dynamodb_requests_per_publish(live, aws):
+def test_dynamodb_requests_of_the_pushes_of_a_change(live, aws):
     lead_id = live.lead()
     for i in range(5):
         live.connect(f"viewer{i}", f"op{i}", view=lead_id, tab="all" if i % 2 else "waiting")
-    spans = _publisher_requests(live, aws)
+    spans = _push_requests(live, aws)
 
     live.bot_says("bot state: viewers + All tab")
     assert spans[-1] == ["Query", "Query"]
@@ -273,11 +273,11 @@ def test_dynamodb_requests_per_publish(live, aws):
     assert spans[-1] == ["Query", "BatchGetItem"]
 
 
-def test_the_cost_of_a_publish_does_not_grow_with_the_audience(aws):
+def test_the_cost_of_the_pushes_does_not_grow_with_the_audience(aws):
     live = build_harness()
     lead_id = live.lead()
     live.connect("one", "op0", view=lead_id, tab="all")
-    spans = _publisher_requests(live, aws)
+    spans = _push_requests(live, aws)
     live.handoff()
     few = spans[-1]
     for i in range(40):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import observability
+from chalicelib import handlers, observability
 from chalicelib.clock import iso
-from chalicelib.notifications import handlers
 from chalicelib.storage.notifications import NotificationModel
 from tests.service.reminders_support import build_reminders_harness, reminders_of
 
@@ -224,14 +223,14 @@ def test_a_tick_forgetting_a_stale_state_keeps_a_notification_that_arrived_meanw
 
 def scheduled_tick(live) -> dict[str, int]:
     """The scheduled function's body, on the harness's services."""
-    from chalicelib import runtime
+    from chalicelib import bootstrap
 
-    original = runtime.services
-    runtime.services = lambda: live.services
+    original = bootstrap.services
+    bootstrap.services = lambda: live.services
     try:
-        return handlers.on_tick(None)
+        return handlers.send_reminders(None)
     finally:
-        runtime.services = original
+        bootstrap.services = original
 
 
 def test_the_scheduled_handler_runs_the_tick(room):

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.errors import InvalidTransition
 from chalicelib.domain.validation import IncomingMessage, check_lead_changes
-from chalicelib.services.counters import read_counts
+from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.models import LeadModel, MessageModel, OperatorDialogModel
 from tests.conftest import make_bot
 
@@ -49,8 +49,8 @@ def test_two_operators_pressing_start_at_once_are_both_in_and_counted(real_dynam
     assert sorted(stored.operators) == ["alice", "bob"]
     scripts = [m for m in MessageModel.query(lead_id) if m.system_script == "operator_transfer"]
     assert len(scripts) == 1
-    assert read_counts("alice") == {"waiting": 0, "mine": 1, "all": 1}
-    assert read_counts("bob") == {"waiting": 0, "mine": 1, "all": 1}
+    assert CounterStore().of_operator("alice") == {"waiting": 0, "mine": 1, "all": 1}
+    assert CounterStore().of_operator("bob") == {"waiting": 0, "mine": 1, "all": 1}
 
 
 def test_resolve_racing_leave_keeps_counts_and_runs_return_once(real_dynamodb):
@@ -69,7 +69,7 @@ def test_resolve_racing_leave_keeps_counts_and_runs_return_once(real_dynamodb):
         assert (stored.dialog_state, stored.operators) == ("bot", [])
         assert [m.text for m in MessageModel.query(lead_id) if m.system_script == "return"] == ["Bot is back"]
     for operator in ("alice", "bob"):
-        assert read_counts(operator) == {"waiting": 0, "mine": 0, "all": 3}
+        assert CounterStore().of_operator(operator) == {"waiting": 0, "mine": 0, "all": 3}
         assert list(OperatorDialogModel.query(operator)) == []
 
 
@@ -90,7 +90,7 @@ def test_counts_equal_the_tabs_after_a_storm_of_actions(real_dynamodb):
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(act, plan))
     for operator in OPERATORS:
-        assert read_counts(operator) == _tab_sizes(lead_ids, operator), operator
+        assert CounterStore().of_operator(operator) == _tab_sizes(lead_ids, operator), operator
         mine = {item.lead_id for item in OperatorDialogModel.query(operator)}
         assert mine == {lead_id for lead_id in lead_ids
                         if operator in (LeadModel.get(lead_id).operators or [])}

@@ -179,23 +179,23 @@ def free_port() -> int:
 
 @pytest.fixture
 def hooks(aws, monkeypatch) -> Iterator[Hooks]:
-    from chalicelib import runtime
+    from chalicelib import bootstrap
     from chalicelib.config import get_settings
     from chalicelib.storage.deliveries import DeliveryModel
     from chalicelib.webhooks.transport import SafeTransport
 
     clock = FakeClock(datetime.now(UTC))
-    services = runtime.build(get_settings(), clock=clock)
+    services = bootstrap.build(get_settings(), clock=clock)
     # Shorter than the 10 s default (checked in test_transport) so that a hanging receiver
     # costs little, long enough for a loaded CI machine to answer in time.
     services.webhooks.delivery.transport = SafeTransport(local=True, timeout=5.0)
     # One lead at a time keeps the order of calls across leads predictable in the tests;
     # test_parallel_leads runs the pool.
     services.webhooks.delivery.workers = 1
-    # The app's handlers (and the admin API) get these same services (runtime.services()
+    # The app's handlers (and the admin API) get these same services (bootstrap.services()
     # builds once through `build`).
-    monkeypatch.setattr(runtime, "build", lambda settings, **kwargs: services)
-    runtime.services.cache_clear()
+    monkeypatch.setattr(bootstrap, "build", lambda settings, **kwargs: services)
+    bootstrap.services.cache_clear()
     stream = MotoStream(DeliveryModel.Meta.table_name)
     bot, secrets = services.bots.create({"name": "Webhook bot", "return_script": ["Bot is back, {{name}}."],
                                          "operator_transfer_script": ["An operator joined."]})

@@ -61,19 +61,19 @@ def test_resolve_runs_the_return_script_after_the_event(hooks):
 def test_a_change_adds_one_item_and_refuses_to_overflow_a_transaction(hooks):
     import pytest
 
-    from chalicelib.services.publisher import Change
-    from chalicelib.storage.dialogs import DialogWrite
+    from chalicelib.services.changes import Change
+    from chalicelib.storage.dialog_write import DialogWrite
+    from chalicelib.storage.dialogs import dialog_of
     from chalicelib.storage.models import LeadModel
     from chalicelib.webhooks.outbox import TRANSACTION_LIMIT, WebhookOutbox
 
     lead = LeadModel.get(new_lead(hooks))
-    change = Change(lead=lead, lead_updated=True, actor="alice")
+    change = Change(lead=lead, before=dialog_of(lead), after=dialog_of(lead), lead_updated=True, actor="alice")
     outbox = WebhookOutbox(hooks.clock)
     write = DialogWrite(hooks.services.store)
     outbox.stage(write, change)
     assert len(write) == 1
     full = DialogWrite(hooks.services.store)
-    for _ in range(TRANSACTION_LIMIT):
-        full.update(lead, [LeadModel.unread.set(0)])
+    full.move_counters({f"counter-{n}": 1 for n in range(TRANSACTION_LIMIT)})
     with pytest.raises(RuntimeError, match="no room"):
         outbox.stage(full, change)

@@ -4,8 +4,8 @@ connections viewing the dialog, and only to them."""
 from __future__ import annotations
 
 from chalicelib.adapters.notifier import ManagementApiNotifier
+from chalicelib.live.delivery_states import LiveDeliveryWatcher
 from chalicelib.live.fanout import Fanout
-from chalicelib.webhooks.live import LiveDeliveryWatcher
 from tests.service.live_support import FakeManagement
 from tests.webhooks.flows import new_lead, operator_says
 

@@ -10,7 +10,8 @@ from chalicelib.storage.connections import ConnectionStore
 
 
 class LiveDeliveryWatcher:
-    """Implements `DeliveryWatcher` (chalicelib/webhooks/delivery.py)."""
+    """Implements `DeliveryWatcher` (chalicelib/webhooks/delivery.py): the composition root
+    hands it to the delivery function, which so never imports the live side."""
 
     def __init__(self, connections: ConnectionStore, fanout: Fanout, clock: Clock) -> None:
         self.connections = connections

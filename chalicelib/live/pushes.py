@@ -1,11 +1,12 @@
-"""The live-event publisher: turns each committed `Change` into websocket pushes.
+"""The live pushes: a listener (chalicelib/services/changes.py) that turns each committed
+`Change` into websocket pushes.
 
 It plans the pushes (`routing.plan`), finds each audience's connections with as few
 DynamoDB Queries as the plan allows, and hands the frames to the `Fanout`. It never raises
 into the caller: the change is already committed, and a push that fails must not turn a
 stored message into an error answer (the UI resyncs by `seq` after a reconnect).
 
-DynamoDB requests per publish (docs/live-events.md):
+DynamoDB requests per change (docs/live-events.md):
 - a change that touches Waiting or adds a dialog: ONE Query of the `online` index (per
   shard); every other audience is filtered from it;
 - otherwise one Query per audience, run in parallel: the dialog's viewers, the All tab,
@@ -24,16 +25,16 @@ from functools import partial
 from typing import Protocol
 
 from chalicelib.adapters.attachments import AttachmentStorage
-from chalicelib.api.operator_views import operator_lead_view, operator_message_view
-from chalicelib.api.views import message_view
 from chalicelib.clock import Clock
+from chalicelib.domain.tabs import CountsMoved, counts_moved
 from chalicelib.live import routing
-from chalicelib.live.counts import Counts, CountsMoved, counts_moved
 from chalicelib.live.fanout import Fanout, Frame
-from chalicelib.live.routing import Audience
-from chalicelib.services.publisher import Change
+from chalicelib.live.routing import Audience, AudienceKind
+from chalicelib.services.changes import Change
 from chalicelib.storage.connections import Connection, ConnectionStore
+from chalicelib.storage.counters import Counts
 from chalicelib.storage.models import MessageModel
+from chalicelib.views import message_view, operator_lead_view, operator_message_view
 
 logger = logging.getLogger("handover.live")
 
@@ -57,7 +58,7 @@ class NoObserver:
         return None
 
 
-class LivePublisher:
+class LivePushes:
     def __init__(
         self,
         connections: ConnectionStore,
@@ -80,17 +81,17 @@ class LivePublisher:
             return message_view(message)
         return operator_message_view(message, self.attachments)
 
-    # --- publishing ----------------------------------------------------------------------
-    def publish(self, change: Change) -> None:
+    # --- the listener ---------------------------------------------------------------------
+    def changed(self, change: Change) -> None:
         try:
-            self._publish(change)
+            self._push(change)
         except Exception:
             # The change is committed; a failed push must not fail the request that made it.
             logger.exception("live events for dialog %s were not pushed", getattr(change.lead, "id", "?"))
 
-    def _publish(self, change: Change) -> None:
+    def _push(self, change: Change) -> None:
         pushes = routing.plan(change, self._message_view, operator_lead_view)
-        moved = counts_moved(change) if self.counts is not None else CountsMoved()
+        moved = counts_moved(change.before, change.after) if self.counts is not None else CountsMoved()
         audiences = {push.audience for push in pushes}
         if moved.shared:
             audiences.add(routing.EVERYONE)
@@ -122,11 +123,11 @@ class LivePublisher:
             return {audience: [c for c in everyone if _member(c, audience)] for audience in audiences}
         lookups: dict[Audience, Callable[[], list[Connection]]] = {}
         for audience in sorted(audiences, key=lambda a: (a.kind, a.key)):
-            if audience.kind == "viewers":
+            if audience.kind is AudienceKind.VIEWERS:
                 lookups[audience] = partial(self.connections.viewing, audience.key, now)
-            elif audience.kind == "tab":
+            elif audience.kind is AudienceKind.TAB:
                 lookups[audience] = partial(self.connections.showing_tab, audience.key, now)
-            elif audience.kind == "operator":
+            elif audience.kind is AudienceKind.OPERATOR:
                 lookups[audience] = partial(self.connections.of_operator, audience.key, now)
         if len(lookups) <= 1:
             return {audience: lookup() for audience, lookup in lookups.items()}
@@ -166,7 +167,7 @@ _pool_lock = threading.Lock()
 
 def _lookup_pool() -> ThreadPoolExecutor:
     """Long-lived threads for the audience Queries: PynamoDB keeps a botocore client per
-    thread, so fresh threads per publish would each pay for a new client."""
+    thread, so fresh threads per change would each pay for a new client."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -187,13 +188,13 @@ def _connection_ids(operators: set[str], found: dict[Audience, list[Connection]]
 
 
 def _member(connection: Connection, audience: Audience) -> bool:
-    if audience.kind == "everyone":
+    if audience.kind is AudienceKind.EVERYONE:
         return True
-    if audience.kind == "viewers":
+    if audience.kind is AudienceKind.VIEWERS:
         return connection.viewing == audience.key
-    if audience.kind == "tab":
+    if audience.kind is AudienceKind.TAB:
         return connection.tab == audience.key
-    if audience.kind == "operator":
+    if audience.kind is AudienceKind.OPERATOR:
         return connection.operator == audience.key
     return False
 
@@ -205,5 +206,5 @@ def _note(notified: dict[str, bool], audience: Audience, receivers: list[Connect
     if audience == routing.EVERYONE:
         for connection in receivers:
             notified[connection.operator] = notified.get(connection.operator, False) or connection.visible
-    elif audience.kind == "operator" and receivers:
+    elif audience.kind is AudienceKind.OPERATOR and receivers:
         notified[audience.key] = notified.get(audience.key, False) or any(c.visible for c in receivers)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.dialog_state import TABS
-from chalicelib.domain.validation import ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.tabs import Tab
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
 from chalicelib.storage.pages import bad_cursor, check_key, decode_cursor, encode_cursor
@@ -37,13 +37,14 @@ class TabReader:
         self.tab_shards = max(1, tab_shards)
 
     def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> TabPage:
-        if tab not in TABS:
+        which = Tab.named(tab)
+        if which is None:
             raise ValidationFailed("tab is one of waiting, mine, all", fields={"tab": "waiting, mine or all"})
         limit = max(1, min(MAX_PAGE, limit))
         position = decode_cursor(cursor) if cursor else None
-        if tab == "mine":
+        if which is Tab.MINE:
             return self._mine(username, limit, position)
-        return self._sharded(tab, limit, position)
+        return self._sharded(which, limit, position)
 
     # --- Mine -------------------------------------------------------------------------
     def _mine(self, username: str, limit: int, position: dict[str, Any] | None) -> TabPage:
@@ -58,10 +59,10 @@ class TabReader:
         return TabPage(items, encode_cursor({"k": last}) if last else None)
 
     # --- Waiting and All ----------------------------------------------------------------
-    def _sharded(self, tab: str, limit: int, position: dict[str, Any] | None) -> TabPage:
-        index = LeadModel.waiting if tab == "waiting" else LeadModel.all_dialogs
-        key_name = "waiting_key" if tab == "waiting" else "all_key"
-        shards = [f"{tab}#{n}" for n in range(self.tab_shards)]
+    def _sharded(self, tab: Tab, limit: int, position: dict[str, Any] | None) -> TabPage:
+        index = LeadModel.waiting if tab is Tab.WAITING else LeadModel.all_dialogs
+        key_name = "waiting_key" if tab is Tab.WAITING else "all_key"
+        shards = [f"{tab.value}#{n}" for n in range(self.tab_shards)]
         if position is None:
             starts: dict[str, dict[str, Any] | None] = dict.fromkeys(shards)
         else:

@@ -1,0 +1,175 @@
+"""The composition root: builds every service from configuration, once per Lambda container,
+on first use (never at import: `chalice package` and CDK synth import app.py with no
+configuration, and a cold start should pay only for what its function uses).
+
+What a change to a dialog causes is listed in ONE place, `_consequences` below: the stagers
+that write inside the change's own transaction, then the listeners told after the commit.
+Tests and the local runtime call `reset()` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.adapters.attachments import DOWNLOAD_URL_SECONDS, AttachmentStorage
+from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.notifier import ManagementApiNotifier
+from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.tickets import redeem_ticket
+from chalicelib.auth.tokens import TokenVerifier, build_verifier
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.config import Settings, get_settings, reset_settings
+from chalicelib.live.connections import LiveConnections
+from chalicelib.live.delivery_states import LiveDeliveryWatcher
+from chalicelib.live.fanout import Fanout
+from chalicelib.live.pushes import LivePushes
+from chalicelib.notifications.escalation import WaitingEscalation
+from chalicelib.notifications.reminders import Reminders
+from chalicelib.notifications.state import NotificationState
+from chalicelib.services.bots import BotService
+from chalicelib.services.changes import Consequences, Listener, Stager
+from chalicelib.services.dialogs import DialogService
+from chalicelib.services.tabs import Tabs
+from chalicelib.services.uploads import UploadService
+from chalicelib.storage.connections import ConnectionStore
+from chalicelib.storage.counters import CounterStore
+from chalicelib.storage.dialogs import DialogStore
+from chalicelib.storage.notifications import EscalationMarks, NotificationStore
+from chalicelib.storage.registry import bind_models
+from chalicelib.storage.tab_pages import TabReader
+from chalicelib.webhooks.dead_letters import DeadLetters
+from chalicelib.webhooks.delivery import WebhookDelivery
+from chalicelib.webhooks.outbox import WebhookOutbox
+from chalicelib.webhooks.transport import SafeTransport
+
+
+@dataclass
+class Webhooks:
+    outbox: WebhookOutbox
+    delivery: WebhookDelivery
+    dead_letters: DeadLetters
+
+
+@dataclass
+class Notifications:
+    store: NotificationStore
+    # The live pushes' observer and the websocket side's presence observer.
+    state: NotificationState
+    reminders: Reminders
+    escalation: WaitingEscalation
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    store: DialogStore
+    attachments: AttachmentStorage
+    uploads: UploadService
+    tabs: Tabs
+    consequences: Consequences
+    dialogs: DialogService
+    bots: BotService
+    verifier: TokenVerifier
+    sign_in: CognitoSignIn
+    connections: ConnectionStore
+    live: LiveConnections
+    webhooks: Webhooks
+    notifications: Notifications
+
+
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    listeners: Sequence[Listener] | None = None,
+    stagers: Sequence[Stager] = (),
+) -> Services:
+    """Every service, wired. `listeners` replaces the live pushes (tests that watch what a
+    change pushes); `stagers` are added after the built-in ones."""
+    bind_models(settings)
+    clock = clock or SystemClock()
+    store = DialogStore(settings.tab_shards)
+    attachments = AttachmentStorage(settings)
+    uploads = UploadService(attachments, clock)
+    connections = ConnectionStore()
+    notifier = ManagementApiNotifier(settings)
+    fanout = Fanout(notifier, connections)
+    # Live events need the websocket API's management endpoint; without one (unit tests,
+    # `chalice package`) there is nowhere to push and nobody to tell.
+    pushing = bool(settings.ws_management_endpoint)
+    notifications = build_notifications(settings, clock, store, connections, fanout)
+    webhooks = build_webhooks(settings, clock, attachments, LiveDeliveryWatcher(connections, fanout, clock) if pushing else None)
+    tabs = Tabs(TabReader(settings.tab_shards), CounterStore())
+    if listeners is None:
+        listeners = [LivePushes(connections, fanout, clock, attachments, counts=tabs.counters,
+                                observer=notifications.state)] if pushing else []
+    consequences = _consequences(tabs, webhooks, listeners, stagers)
+    return Services(
+        settings=settings,
+        clock=clock,
+        store=store,
+        attachments=attachments,
+        uploads=uploads,
+        tabs=tabs,
+        consequences=consequences,
+        dialogs=DialogService(store, uploads, consequences, clock),
+        bots=BotService(clock),
+        verifier=build_verifier(settings),
+        sign_in=CognitoSignIn(settings),
+        connections=connections,
+        live=LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state),
+        webhooks=webhooks,
+        notifications=notifications,
+    )
+
+
+def _consequences(tabs: Tabs, webhooks: Webhooks, listeners: Sequence[Listener],
+                  stagers: Sequence[Stager]) -> Consequences:
+    """What every change to a dialog causes, in order."""
+    return Consequences(
+        stagers=[
+            tabs,  # the tab counters move with the dialog
+            webhooks.outbox,  # the bot hears of it (one deliveries item per change)
+            *stagers,
+        ],
+        listeners=listeners,  # the live pushes to operators (and through them, the reminders)
+    )
+
+
+def build_notifications(settings: Settings, clock: Clock, store: DialogStore, connections: ConnectionStore,
+                   fanout: Fanout) -> Notifications:
+    notification_store = NotificationStore()
+    return Notifications(
+        store=notification_store,
+        state=NotificationState(notification_store, clock),
+        reminders=Reminders(notification_store, fanout, clock, settings.reminder_after_seconds),
+        escalation=WaitingEscalation(store, connections, fanout, EscalationMarks(), clock,
+                                     threshold_seconds=settings.waiting_too_long_seconds,
+                                     period_seconds=settings.schedule_seconds),
+    )
+
+
+def build_webhooks(settings: Settings, clock: Clock, attachments: AttachmentStorage,
+              watcher: LiveDeliveryWatcher | None) -> Webhooks:
+    delivery = WebhookDelivery(
+        clock,
+        SafeTransport(local=settings.is_local),
+        link=attachments.download_url,
+        link_seconds=DOWNLOAD_URL_SECONDS,
+        watcher=watcher,
+    )
+    return Webhooks(WebhookOutbox(clock), delivery, DeadLetters(clock, watcher))
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    return build(get_settings())
+
+
+def reset() -> None:
+    services.cache_clear()
+    reset_settings()
+    reset_clients()
