@@ -1,10 +1,12 @@
 """The HTTP side of the local gateway: the REST routes through Chalice's LocalGateway,
-the static operator UI at `/`, its `config.json`, and the lead simulator at `/demo/`."""
+the static operator UI at `/`, its `config.json`, and other static pages under a prefix
+(the runtime serves the demo's lead simulator at `/demo/`)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import logging
 import mimetypes
@@ -22,24 +24,28 @@ log = logging.getLogger("local_runtime")
 # API Gateway refuses REST payloads over 10 MB and answers 504 after 29 s.
 MAX_REST_BODY = 10 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 29.0
-SIMULATOR_DIR = Path(__file__).resolve().parent / "simulator"
 
 
 class RestGateway:
     def __init__(self, invoker: Invoker, static_dir: Path, public_config: dict[str, Any],
-                 security_headers: dict[str, str] | None = None) -> None:
+                 security_headers: dict[str, str] | None = None, pages: dict[str, Path] | None = None) -> None:
         self.invoker = invoker
         # What CloudFront adds to the UI's responses in AWS (CSP and friends, infra/csp.py).
         self.security_headers = dict(security_headers or {})
         self.static_dir = static_dir.resolve()
         self.public_config = public_config
+        # Static directories by URL prefix, e.g. {"/demo": <the lead simulator>}.
+        self.pages = {prefix.rstrip("/"): root.resolve() for prefix, root in (pages or {}).items()}
         self.routes_matcher = RouteMatcher(list(invoker.app.routes))
 
     def routes(self) -> list[web.RouteDef]:
+        pages = []
+        for prefix, root in self.pages.items():
+            pages += [web.get(prefix, functools.partial(self.page_redirect, prefix)),
+                      web.get(prefix + "/{path:.*}", functools.partial(self.page_file, root))]
         return [
             web.get("/config.json", self.config_json),
-            web.get("/demo", self.demo_redirect),
-            web.get("/demo/{path:.*}", self.simulator_file),
+            *pages,
             # [\s\S], not `.`: a decoded path may hold a newline (`/api/x/a%0Ab`), which API
             # Gateway still routes to the app; `.` would leave it to aiohttp's text/plain 404.
             web.route("*", "/{path:[\\s\\S]*}", self.dispatch),
@@ -49,11 +55,11 @@ class RestGateway:
         # What the UI needs to find the APIs; nothing secret goes here.
         return web.json_response(self.public_config, headers={"Cache-Control": "no-store", **self.security_headers})
 
-    async def demo_redirect(self, request: web.Request) -> web.Response:
-        raise web.HTTPFound("/demo/")
+    async def page_redirect(self, prefix: str, request: web.Request) -> web.Response:
+        raise web.HTTPFound(prefix + "/")
 
-    async def simulator_file(self, request: web.Request) -> web.StreamResponse:
-        return self._file(SIMULATOR_DIR, request.match_info["path"] or "index.html")
+    async def page_file(self, root: Path, request: web.Request) -> web.StreamResponse:
+        return self._file(root, request.match_info["path"] or "index.html")
 
     def _is_api(self, path: str) -> bool:
         try:

@@ -2,9 +2,9 @@
 
 Order: DynamoDB Local and moto (children, in parallel) -> the app's environment ->
 tables (created if missing: the data persists) -> moto's bucket and Cognito pool
-(re-created: they live in memory) -> the gateway -> demo data -> one ready line and
-`local-credentials.json`. SIGINT/SIGTERM close the websockets (running `$disconnect`),
-stop the schedules and feeds, then the children.
+(re-created: they live in memory) -> the gateway -> the demo (local_runtime/demo/, which
+only this module calls) -> one ready line and `local-credentials.json`. SIGINT/SIGTERM close
+the websockets (running `$disconnect`), stop the schedules and feeds, then the children.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from local_runtime.backends import Backends, start_backends
+from local_runtime.demo import SIMULATOR_DIR, Demo
 from local_runtime.gateway import MAX_REST_BODY, RestGateway
 from local_runtime.invoker import Invoker
 from local_runtime.scheduler import Scheduler
@@ -133,15 +134,15 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
         from infra.csp import local_headers
 
         rest = RestGateway(invoker, options.static_dir, {"api_url": url, "ws_url": ws_url, "environment": "local"},
-                           local_headers(url, backends.moto_endpoint, ATTACHMENTS_BUCKET))
+                           local_headers(url, backends.moto_endpoint, ATTACHMENTS_BUCKET),
+                           # The lead simulator's page, with or without the demo bot behind it.
+                           pages={"/demo": SIMULATOR_DIR})
         web_app = web.Application(client_max_size=MAX_REST_BODY)
         web_app.add_routes(websockets.routes())
-        demo_bot = None
+        demo = None
         if options.demo:
-            from local_runtime.demo_bot import DemoBot
-
-            demo_bot = DemoBot(url, options.data_dir)
-            web_app.add_routes(demo_bot.routes())
+            demo = Demo(url, options.data_dir)
+            web_app.add_routes(demo.routes())
         web_app.add_routes(rest.routes())
         runner = web.AppRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=2)
         await runner.setup()
@@ -156,13 +157,9 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
         running.stoppers += [scheduler.stop, feeds.stop]
 
         bots: list[dict[str, Any]] = []
-        if demo_bot is not None:
-            from local_runtime.demo_data import seed_demo
-
-            credentials = await asyncio.to_thread(demo_bot.ensure_registered)
-            bots.append(credentials)
-            running.stoppers.append(demo_bot.close)
-            await seed_demo(url, credentials["api_key"], options.data_dir, backends.moto_endpoint)
+        if demo is not None:
+            running.stoppers.append(demo.close)
+            bots.append(await demo.start(backends.moto_endpoint))
         write_credentials(options.data_dir, url, ws_url, bots)
         # For scripts and tests that look behind the gateway (nothing secret).
         (options.data_dir / "runtime.json").write_text(json.dumps({

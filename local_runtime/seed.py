@@ -1,7 +1,10 @@
 """Re-create what moto keeps only in memory, at every start: the attachments bucket and
 the Cognito user pool with its app client, the `admins` group and the demo operators.
 Operators are identified by their Cognito username, so the dialogs stored in DynamoDB
-Local keep their operators across restarts although the pool is new."""
+Local keep their operators across restarts although the pool is new.
+
+This is the emulator's, not the demo's (local_runtime/demo/): it stands for what the CDK
+stack creates in AWS, and it runs with `--no-demo` too (nobody could sign in without it)."""
 
 from __future__ import annotations
 

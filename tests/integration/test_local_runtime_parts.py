@@ -12,8 +12,8 @@ import pytest
 from chalice import Cron, Rate
 
 from local_runtime import events
-from local_runtime.demo_bot import bot_reply
-from local_runtime.demo_files import FILES, large_png, pdf, small_png
+from local_runtime.demo.bot import bot_reply
+from local_runtime.demo.files import FILES, large_png, pdf, small_png
 from local_runtime.scheduler import period_of
 from local_runtime.settings import DEFAULT_WS_IDLE_SECONDS, parse_options
 from local_runtime.streams import Checkpoints, _as_lambda_json, table_of_arn

@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
-from local_runtime.demo_files import small_png
+from local_runtime.demo.files import small_png
 
 CHROMIUM = os.environ.get("HANDOVER_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 20_000

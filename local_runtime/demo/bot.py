@@ -1,7 +1,7 @@
 """The demo bot: a small reference bot that uses only Handover's public bot API and its
 webhooks, the way a real bot platform would (outside chalicelib/, development only).
 
-It also serves the lead simulator's back end (the page is local_runtime/simulator/):
+It also serves the lead simulator's back end (the page is local_runtime/demo/simulator/):
 - `POST /demo-bot/leads/{lead_ref}/messages` `{text, name}`: the lead typed something. The bot
   posts it to Handover; in state `bot` it answers, and the word "operator" makes it say so
   and hand off.

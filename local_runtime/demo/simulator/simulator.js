@@ -1,4 +1,4 @@
-// The lead simulator: plays a lead against the demo bot (local_runtime/demo_bot.py).
+// The lead simulator: plays a lead against the demo bot (local_runtime/demo/bot.py).
 // Everything a person typed is rendered with textContent only.
 
 const $ = (id) => document.getElementById(id);

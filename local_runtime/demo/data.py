@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import requests
 
-from local_runtime.demo_files import FILES
+from local_runtime.demo.files import FILES
 from local_runtime.settings import ATTACHMENTS_BUCKET, REGION
 
 log = logging.getLogger("local_runtime")
