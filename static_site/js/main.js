@@ -2,7 +2,7 @@
 
 import { html, render, useEffect, useState } from './lib.js';
 import { Api } from './api.js';
-import { Console } from './console.js';
+import { Store } from './store.js';
 import { setLanguage, t } from './i18n.js';
 import { Login } from './views/login.js';
 import { Panel } from './views/panel.js';
@@ -31,7 +31,7 @@ function ContactCenter({ controller, onLanguage }) {
 }
 
 function App({ api }) {
-  const [controller, setController] = useState(() => (api.session ? new Console(api) : null));
+  const [controller, setController] = useState(() => (api.session ? new Store(api) : null));
   const [, setLang] = useState(0);
   useEffect(() => {
     api.onSignedOut = () => setController(null);
@@ -48,7 +48,7 @@ function App({ api }) {
 
   async function onLogin(username, password) {
     await api.login(username, password);
-    const next = new Console(api);
+    const next = new Store(api);
     next.sounds.unlocked(); // the sign-in click is the gesture browsers want before sound
     setController(next);
   }

@@ -2,7 +2,7 @@
 
 import { html } from '../lib.js';
 import { formatShortTime, t } from '../i18n.js';
-import { TABS } from '../console.js';
+import { TABS } from '../store.js';
 import { Avatar } from './common.js';
 
 function Tabs({ state, onSelect }) {

@@ -1,18 +1,16 @@
-// The contact center's state and everything that changes it: REST calls, websocket events,
-// resync after a reconnect, sounds. Views read `state` and call the methods; they hold no
-// data of their own beyond form inputs.
+// The contact center's state and everything that changes it: REST calls, resync after a
+// reconnect, the tab list, the dialog panel, sounds. Live websocket events go through the
+// reducer in live_events.js; this store applies its state and performs its side effects.
+// Views read `state` and call the methods; they hold no data of their own beyond form inputs.
 
 import { enc } from './api.js';
 import { Live } from './live.js';
+import { applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
 import { Sounds, isHidden } from './sounds.js';
 
 export const TABS = ['waiting', 'mine', 'all'];
 const OLDER_PAGE = 50;
 const BACKFILL_PAGE = 100;
-
-function byActivity(a, b) {
-  return String(b.last_activity_at || '').localeCompare(String(a.last_activity_at || ''));
-}
 
 function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -20,7 +18,7 @@ function newClientId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export class Console {
+export class Store {
   constructor(api) {
     this.api = api;
     this.listeners = new Set();
@@ -382,76 +380,12 @@ export class Console {
   // --- live events ----------------------------------------------------------------------
 
   onEvent(event) {
-    switch (event.type) {
-      case 'message.created':
-        return this.onMessage(event);
-      case 'dialog.added':
-      case 'dialog.updated':
-        return this.onDialogChanged(event);
-      case 'dialog.removed':
-        this.expectCounts();
-        if (event.tab === 'waiting' && this.state.late.has(event.dialog_id)) {
-          this.set({ late: new Set([...this.state.late].filter((id) => id !== event.dialog_id)) });
-        }
-        if (event.tab === this.state.tab) this.changeList({ removed: event.dialog_id });
-        return undefined;
-      case 'viewing':
-        return this.onViewing(event);
-      case 'counts':
-        this.countsRequest += 1;
-        clearTimeout(this.countsTimer);
-        this.countsTimer = null;
-        if (event.counts) this.set({ counts: { ...this.state.counts, ...event.counts } });
-        return undefined;
-      case 'lead.updated':
-        if (event.lead && this.isOpen(event.lead.id)) this.setDialog({ lead: event.lead });
-        return undefined;
-      case 'message.delivery':
-        return this.onDelivery(event);
-      case 'reminder':
-        // Every tab of the operator gets the same tick's `at`: one claim, one sound. A
-        // reminder reaching a visible page means the server missed that it is open (a
-        // visibility report raced a notification): say so again, which clears it.
-        if (!isHidden()) this.live.send({ action: 'visibility', visible: true });
-        this.sounds.notify('reminder', event.at || String(Date.now()), null);
-        return undefined;
-      case 'dialog.waiting_too_long':
-        // Kept apart from the summaries (which every update replaces) until it leaves Waiting.
-        if (event.dialog) this.set({ late: new Set([...this.state.late, event.dialog.lead_id]) });
-        return undefined;
-      default:
-        return undefined;
+    const { state, effects } = reduceLiveEvent(this.state, event, { hidden: isHidden(), now: Date.now() });
+    if (state !== this.state) {
+      this.state = state;
+      this.emit();
     }
-  }
-
-  // The server acknowledges `view`: from now on this dialog's messages are pushed. What was
-  // written between the page load and this moment is fetched by seq, so there is no gap.
-  onViewing(event) {
-    const dialog = this.state.dialog;
-    if (!dialog || event.dialog_id !== dialog.id) return;
-    this.setDialog({ viewAcked: true });
-    if (!dialog.loading) this.backfill(dialog.id);
-  }
-
-  onMessage(event) {
-    const { dialog_id: id, message } = event;
-    if (!this.isOpen(id) || !message || typeof message.seq !== 'number') return;
-    const dialog = this.state.dialog;
-    if (dialog.loading) {
-      // The load in flight may have been read before this message: fetch by seq after it.
-      this.setDialog({ missedWhileLoading: true });
-      return;
-    }
-    const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
-    this.setDialog({ messages: mergeMessages(dialog.messages, [message]) });
-    if (event.dialog && dialog.lead) {
-      const lead = { ...this.state.dialog.lead, dialog: { state: event.dialog.state, operators: event.dialog.operators || [] } };
-      if (typeof event.dialog.unread === 'number') lead.unread = event.dialog.unread;
-      this.setDialog({ lead });
-    }
-    // A gap (an event lost in a reconnect race) is filled from the server by seq.
-    if (message.seq > last + 1 && dialog.messages.length) this.backfill(id);
-    if (message.from === 'lead') this.markReadSoon();
+    for (const effect of effects) EFFECTS[effect.type](this, effect);
   }
 
   // A dialog that entered or left a tab moves a count; the server's `counts` frame follows.
@@ -464,52 +398,24 @@ export class Console {
     }, 1500);
   }
 
-  onDialogChanged(event) {
-    const { tab, dialog } = event;
-    if (!dialog || !dialog.lead_id) return;
-    if (event.type === 'dialog.added') this.expectCounts();
-    if (tab === this.state.tab) this.changeList({ dialog });
-    if (this.isOpen(dialog.lead_id) && this.state.dialog.lead) {
-      const lead = { ...this.state.dialog.lead, dialog: { state: dialog.state, operators: dialog.operators || [] } };
-      if (dialog.name !== undefined) lead.name = dialog.name;
-      if (typeof dialog.unread === 'number') lead.unread = dialog.unread;
-      this.setDialog({ lead });
-    }
-    if (event.type === 'dialog.added') {
-      this.sounds.notify('new-dialog', `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab);
-    } else if (event.cause === 'message' && event.message && event.message.from === 'lead') {
-      this.sounds.notify('new-message', `${dialog.lead_id}:${event.message.seq}`, tab);
-    }
-  }
-
-  changeList(change) {
-    if (this.listEvents) this.listEvents.push(change);
-    this.set({ list: { ...this.state.list, items: applyListChange(this.state.list.items, change) } });
-  }
-
-  onDelivery(event) {
-    if (!this.isOpen(event.dialog_id)) return;
-    const messages = this.state.dialog.messages.map((m) => (m.seq === event.seq ? { ...m, delivery: event.delivery } : m));
-    this.setDialog({ messages });
+  // A `counts` frame: newer than any counts read in flight; no need to read them.
+  countsPushed() {
+    this.countsRequest += 1;
+    clearTimeout(this.countsTimer);
+    this.countsTimer = null;
   }
 }
 
-export function mergeMessages(current, incoming) {
-  const bySeq = new Map(current.map((m) => [m.seq, m]));
-  for (const message of incoming) {
-    if (message && typeof message.seq === 'number') bySeq.set(message.seq, { ...bySeq.get(message.seq), ...message });
-  }
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-}
-
-// {dialog}: add or replace (the newer activity wins); {removed: id}: take it off the list.
-function applyListChange(items, change) {
-  if (change.removed) return items.filter((item) => item.lead_id !== change.removed);
-  const { dialog } = change;
-  const current = items.find((item) => item.lead_id === dialog.lead_id);
-  if (current && String(current.last_activity_at || '') > String(dialog.last_activity_at || '')) return items;
-  return [...items.filter((item) => item.lead_id !== dialog.lead_id), dialog].sort(byActivity);
-}
+// The side effects that the live-event reducer asks for (live_events.js lists them).
+const EFFECTS = {
+  backfill: (store, effect) => store.backfill(effect.dialogId),
+  markRead: (store) => store.markReadSoon(),
+  expectCounts: (store) => store.expectCounts(),
+  countsPushed: (store) => store.countsPushed(),
+  listChanged: (store, effect) => store.listEvents && store.listEvents.push(effect.change),
+  sound: (store, effect) => store.sounds.notify(effect.kind, effect.key, effect.tab),
+  visible: (store) => store.live.send({ action: 'visibility', visible: true }),
+};
 
 function mergeSummaries(current, incoming) {
   const seen = new Set(current.map((item) => item.lead_id));

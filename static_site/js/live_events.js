@@ -1,0 +1,162 @@
+// The reducer of the live websocket events: from the current state and one event, the next
+// state and the side effects that are due, as data. Pure: no DOM, no network, no timers; what
+// it needs to know about the page (hidden or not, the time) comes in as `page`. The store
+// (store.js) applies the state, then performs the effects in order:
+//
+//   { type: 'backfill', dialogId }     read the open dialog's messages after the newest shown
+//   { type: 'markRead' }               mark the open dialog read, soon
+//   { type: 'expectCounts' }           read the counts once, should no `counts` frame follow
+//   { type: 'countsPushed' }           a `counts` frame came: newer than any counts read in flight
+//   { type: 'listChanged', change }    the shown tab's list changed (applied again on a first page being read)
+//   { type: 'sound', kind, key, tab }  a sound may be due (sounds.js decides: R13, R14)
+//   { type: 'visible' }                tell the server again that this page is visible
+
+// state: the store's state; event: one websocket frame; page: { hidden, now }.
+export function reduceLiveEvent(state, event, page) {
+  switch (event.type) {
+    case 'message.created':
+      return messageCreated(state, event);
+    case 'dialog.added':
+    case 'dialog.updated':
+      return dialogChanged(state, event);
+    case 'dialog.removed':
+      return dialogRemoved(state, event);
+    case 'viewing':
+      return viewing(state, event);
+    case 'counts':
+      return counts(state, event);
+    case 'lead.updated':
+      return stateOnly(event.lead && isOpen(state, event.lead.id) ? withDialog(state, { lead: event.lead }) : state);
+    case 'message.delivery':
+      return delivery(state, event);
+    case 'reminder':
+      return reminder(state, event, page);
+    case 'dialog.waiting_too_long':
+      // Kept apart from the summaries (which every update replaces) until it leaves Waiting.
+      return stateOnly(event.dialog ? { ...state, late: new Set([...state.late, event.dialog.lead_id]) } : state);
+    default:
+      return stateOnly(state);
+  }
+}
+
+// The next state, with no side effect due.
+function stateOnly(state) {
+  return { state, effects: [] };
+}
+
+function isOpen(state, id) {
+  return Boolean(state.dialog && state.dialog.id === id);
+}
+
+function withDialog(state, patch) {
+  return { ...state, dialog: { ...state.dialog, ...patch } };
+}
+
+// The open dialog's lead, following a pushed summary of its dialog (and its name, if given).
+function following(lead, summary, name) {
+  const next = { ...lead, dialog: { state: summary.state, operators: summary.operators || [] } };
+  if (name !== undefined) next.name = name;
+  if (typeof summary.unread === 'number') next.unread = summary.unread;
+  return next;
+}
+
+function messageCreated(state, event) {
+  const { dialog_id: id, message } = event;
+  if (!isOpen(state, id) || !message || typeof message.seq !== 'number') return stateOnly(state);
+  const dialog = state.dialog;
+  // The load in flight may have been read before this message: fetch by seq after it.
+  if (dialog.loading) return stateOnly(withDialog(state, { missedWhileLoading: true }));
+  const patch = { messages: mergeMessages(dialog.messages, [message]) };
+  if (event.dialog && dialog.lead) patch.lead = following(dialog.lead, event.dialog);
+  const effects = [];
+  // A gap (an event lost in a reconnect race) is filled from the server by seq.
+  const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
+  if (message.seq > last + 1 && dialog.messages.length) effects.push({ type: 'backfill', dialogId: id });
+  if (message.from === 'lead') effects.push({ type: 'markRead' });
+  return { state: withDialog(state, patch), effects };
+}
+
+// A dialog entered a tab or changed on it: the tab's list, the open dialog's lead, a sound.
+// One that entered a tab moves a count (so does one that left it): `counts` should follow.
+function dialogChanged(state, event) {
+  const { tab, dialog } = event;
+  if (!dialog || !dialog.lead_id) return stateOnly(state);
+  const added = event.type === 'dialog.added';
+  const effects = added ? [{ type: 'expectCounts' }] : [];
+  let next = tab === state.tab ? changeList(state, { dialog }, effects) : state;
+  if (isOpen(state, dialog.lead_id) && state.dialog.lead) {
+    next = withDialog(next, { lead: following(state.dialog.lead, dialog, dialog.name) });
+  }
+  if (added) {
+    effects.push({ type: 'sound', kind: 'new-dialog', key: `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab });
+  } else if (event.cause === 'message' && event.message && event.message.from === 'lead') {
+    effects.push({ type: 'sound', kind: 'new-message', key: `${dialog.lead_id}:${event.message.seq}`, tab });
+  }
+  return { state: next, effects };
+}
+
+function dialogRemoved(state, event) {
+  const effects = [{ type: 'expectCounts' }];
+  let next = state;
+  if (event.tab === 'waiting' && state.late.has(event.dialog_id)) {
+    next = { ...next, late: new Set([...state.late].filter((id) => id !== event.dialog_id)) };
+  }
+  if (event.tab === state.tab) next = changeList(next, { removed: event.dialog_id }, effects);
+  return { state: next, effects };
+}
+
+function changeList(state, change, effects) {
+  effects.push({ type: 'listChanged', change });
+  return { ...state, list: { ...state.list, items: applyListChange(state.list.items, change) } };
+}
+
+// The server acknowledges `view`: from now on this dialog's messages are pushed. What was
+// written between the page load and this moment is fetched by seq, so there is no gap.
+function viewing(state, event) {
+  const dialog = state.dialog;
+  if (!dialog || event.dialog_id !== dialog.id) return stateOnly(state);
+  const effects = dialog.loading ? [] : [{ type: 'backfill', dialogId: dialog.id }];
+  return { state: withDialog(state, { viewAcked: true }), effects };
+}
+
+function counts(state, event) {
+  const next = event.counts ? { ...state, counts: { ...state.counts, ...event.counts } } : state;
+  return { state: next, effects: [{ type: 'countsPushed' }] };
+}
+
+function delivery(state, event) {
+  if (!isOpen(state, event.dialog_id)) return stateOnly(state);
+  const messages = state.dialog.messages.map((m) => (m.seq === event.seq ? { ...m, delivery: event.delivery } : m));
+  return stateOnly(withDialog(state, { messages }));
+}
+
+// Every tab of the operator gets the same tick's `at`: one claim, one sound. A reminder
+// reaching a visible page means the server missed that it is open (a visibility report raced
+// a notification): say so again, which clears it.
+function reminder(state, event, page) {
+  const effects = page.hidden ? [] : [{ type: 'visible' }];
+  effects.push({ type: 'sound', kind: 'reminder', key: event.at || String(page.now), tab: null });
+  return { state, effects };
+}
+
+// Messages ordered and de-duplicated by seq; a message seen again is updated.
+export function mergeMessages(current, incoming) {
+  const bySeq = new Map(current.map((m) => [m.seq, m]));
+  for (const message of incoming) {
+    if (message && typeof message.seq === 'number') bySeq.set(message.seq, { ...bySeq.get(message.seq), ...message });
+  }
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function byActivity(a, b) {
+  return String(b.last_activity_at || '').localeCompare(String(a.last_activity_at || ''));
+}
+
+// {dialog}: add or replace (the newer activity wins); {removed: id}: take it off the list.
+export function applyListChange(items, change) {
+  if (change.removed) return items.filter((item) => item.lead_id !== change.removed);
+  const { dialog } = change;
+  const current = items.find((item) => item.lead_id === dialog.lead_id);
+  if (current && String(current.last_activity_at || '') > String(dialog.last_activity_at || '')) return items;
+  return [...items.filter((item) => item.lead_id !== dialog.lead_id), dialog].sort(byActivity);
+}
