@@ -9,7 +9,7 @@ local runtime configure the same code that runs in Lambda by environment alone.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -49,7 +49,6 @@ class Settings:
     reminder_after_seconds: float = 60.0
     # A dialog on Waiting this long is pushed again as `dialog.waiting_too_long`.
     waiting_too_long_seconds: float = 300.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
