@@ -14,7 +14,7 @@ unchanged Handover app, see bench/metered.py) or `bench.floor_app:app`. `install
   /meter/reset`, `POST /invoke/<handler name>` (runs a scheduled function as EventBridge would:
   the reminder tick, measured through the same wrapped handler the scheduler calls).
 
-Pushes and Gone clean-ups run on the publisher's fan-out thread pool: work submitted to a thread
+Pushes and Gone clean-ups run on the live pushes' fan-out thread pool: work submitted to a thread
 pool carries the name of the invocation that submitted it. Anything else (the runtime's own
 stream polling) is `(background)`. The cost per call is a middleware call and a dict update (µs).
 """
@@ -59,7 +59,7 @@ _original_submit = ThreadPoolExecutor.submit
 
 
 def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """Work handed to a thread pool (the publisher's fan-out, parallel webhook deliveries) is
+    """Work handed to a thread pool (the live pushes' fan-out, parallel webhook deliveries) is
     counted to the invocation that handed it over."""
     tag = getattr(_local, "tag", None)
     if tag is None:

@@ -24,9 +24,10 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # the first phase whose frames are on the stack wins.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pushes through the management API (fan-out)", ("live/fanout.py",)),
-    ("publish: audience Queries and frames", ("live/publisher.py",)),
+    ("live pushes: audience Queries and frames", ("live/pushes.py",)),
     # The bot and the lead are read in one BatchGetItem (the key check included), then written.
-    ("the dialog write (one BatchGetItem, one TransactWriteItems)", ("services/dialogs.py", "storage/dialogs.py")),
+    ("the dialog write (one BatchGetItem, one TransactWriteItems)", ("services/dialogs.py", "storage/dialogs.py",
+                                                                   "storage/dialog_write.py")),
 )
 REQUEST = "post_message (chalicelib/api/bot_v1.py"
 # Worker threads waiting for work are not time spent on anything.

@@ -60,7 +60,7 @@ def test_requests_are_counted_to_the_invocation_even_from_its_thread_pool(metere
                               KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
         metered._local.tag = "POST /bot/v1/leads/{lead_ref}/messages"
         dynamodb.put_item(TableName="t", Item={"k": {"S": "a"}})
-        with ThreadPoolExecutor(2) as pool:  # as the publisher's fan-out does
+        with ThreadPoolExecutor(2) as pool:  # as the live pushes' fan-out does
             list(pool.map(lambda key: dynamodb.get_item(TableName="t", Key={"k": {"S": key}}), ["a", "b"]))
         metered._local.tag = None
         # A thread that no invocation handed work to is background, not the invocation's.
@@ -97,9 +97,9 @@ def test_the_profile_splits_a_bot_message_into_phases_and_leaves_idle_workers_ou
     request = ("run (threading.py:1);post_message (chalicelib/api/bot_v1.py:70);"
                "post_bot_message (chalicelib/services/dialogs.py:100)")
     raw = "\n".join([
-        f"{request};commit (chalicelib/storage/dialogs.py:20);send (http/client.py:1) 6",
-        f"{request};publish (chalicelib/live/publisher.py:90);query (pynamodb/models.py:3) 3",
-        f"{request};publish (chalicelib/live/publisher.py:90);send (chalicelib/live/fanout.py:40);"
+        f"{request};commit (chalicelib/storage/dialog_write.py:20);send (http/client.py:1) 6",
+        f"{request};changed (chalicelib/live/pushes.py:90);query (pynamodb/models.py:3) 3",
+        f"{request};changed (chalicelib/live/pushes.py:90);send (chalicelib/live/fanout.py:40);"
         "readinto (socket.py:700) 1",
         "_bootstrap (threading.py:1);_worker (concurrent/futures/thread.py:81) 90",
     ])
@@ -107,7 +107,7 @@ def test_the_profile_splits_a_bot_message_into_phases_and_leaves_idle_workers_ou
     assert summary["samples"] == 10
     phases = dict(summary["bot_message_request"]["phases"])
     assert phases == {"the dialog write (one BatchGetItem, one TransactWriteItems)": 60.0,
-                      "publish: audience Queries and frames": 30.0,
+                      "live pushes: audience Queries and frames": 30.0,
                       "pushes through the management API (fan-out)": 10.0}
     areas = dict(summary["by_area"])
     assert areas["HTTP client I/O (urllib3, http.client, sockets)"] == 70.0
