@@ -37,14 +37,22 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return value
 
 
+# An empty key attribute in an ExclusiveStartKey is a ValidationException (DynamoDB Local
+# answers so), and no stored key is longer than a sort key's limit (a partition key's is
+# 2,048 bytes): a cursor holding either was not given out by this API.
+MAX_KEY_BYTES = 1024
+
+
 def check_key(key: Any, expected: dict[str, str | None]) -> dict[str, Any]:
     """A LastEvaluatedKey in wire format with exactly the expected string attributes
-    (a value of None means any string)."""
+    (a value of None means any string DynamoDB takes as a key)."""
     if not isinstance(key, dict) or set(key) != set(expected):
         raise bad_cursor()
     for name, wanted in expected.items():
         value = key[name]
         if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+            raise bad_cursor()
+        if not 0 < len(value["S"].encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
             raise bad_cursor()
         if wanted is not None and value["S"] != wanted:
             raise bad_cursor()

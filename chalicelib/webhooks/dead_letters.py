@@ -5,23 +5,21 @@ its lead's queue, with the same event id (the bot may have seen it already and d
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.clock import Clock, iso
 from chalicelib.domain.errors import Busy, Conflict, NotFound
-from chalicelib.domain.validation import ValidationFailed
-from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel, WebhookEvent
-from chalicelib.storage.models import BotModel, LeadModel, MessageModel
-from chalicelib.webhooks.delivery import SENT, DeliveryWatcher
-from chalicelib.webhooks.events import render_body
-from chalicelib.webhooks.outbox import due_key
+from chalicelib.storage.bots import BotStore
+from chalicelib.storage.dead_letters import DeadLetterStore, LetterGone
+from chalicelib.storage.deliveries import DeadLetterModel
+from chalicelib.storage.delivery_queue import SENT
+from chalicelib.storage.errors import WriteConflict
+from chalicelib.webhooks.delivery import DeliveryWatcher
+from chalicelib.webhooks.events import Outgoing, render_body
+from chalicelib.webhooks.outbox import delivery_item
 
 MAX_PAGE = 100
 
@@ -45,88 +43,50 @@ def dead_letter_view(letter: DeadLetterModel) -> dict[str, Any]:
     }
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
-
-
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise ValidationFailed("invalid fields: cursor", fields={"cursor": "not a cursor this API gave out"}) from None
-    if not isinstance(key, dict):
-        raise ValidationFailed("invalid fields: cursor", fields={"cursor": "not a cursor this API gave out"})
-    return key
-
-
 class DeadLetters:
-    def __init__(self, clock: Clock, watcher: DeliveryWatcher | None = None) -> None:
+    def __init__(self, clock: Clock, watcher: DeliveryWatcher | None = None, *,
+                 letters: DeadLetterStore | None = None, bots: BotStore | None = None) -> None:
         self.clock = clock
         self.watcher = watcher
+        self.letters = letters or DeadLetterStore()
+        self.bots = bots or BotStore()
 
     def list(self, *, limit: int = 50, cursor: str | None = None, bot_id: str | None = None) -> tuple[
             list[DeadLetterModel], str | None]:
-        limit = max(1, min(MAX_PAGE, limit))
-        query = DeadLetterModel.by_time.query(
-            "dead_letters",
-            scan_index_forward=False,
-            filter_condition=(DeadLetterModel.bot_id == bot_id) if bot_id else None,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=_decode_cursor(cursor),
-        )
-        items = list(query)
-        return items, _encode_cursor(query.last_evaluated_key) if len(items) >= limit or bot_id else None
+        """A page, newest first, and the next page's cursor (a forged one is a 422)."""
+        return self.letters.newest_first(max(1, min(MAX_PAGE, limit)), cursor, bot_id)
 
     def get(self, letter_id: str) -> DeadLetterModel:
-        try:
-            return DeadLetterModel.get(letter_id, consistent_read=True)
-        except DeadLetterModel.DoesNotExist:
-            raise NotFound("dead_letter_not_found", "no such dead letter") from None
+        letter = self.letters.get(letter_id)
+        if letter is None:
+            raise NotFound("dead_letter_not_found", "no such dead letter")
+        return letter
 
     def replay(self, letter_id: str) -> DeadLetterModel:
         letter = self.get(letter_id)
-        try:
-            bot = BotModel.get(letter.bot_id, consistent_read=True)
-        except BotModel.DoesNotExist:
-            raise NotFound("bot_not_found", "the bot of this dead letter no longer exists") from None
+        bot = self.bots.get(letter.bot_id)
+        if bot is None:
+            raise NotFound("bot_not_found", "the bot of this dead letter no longer exists")
         if not bot.enabled:
             raise Conflict("bot_disabled", "the bot is disabled: enable it first", bot_id=bot.id)
         if bot.webhook_disabled_at or not bot.webhook_url:
             raise Conflict("webhook_disabled",
                            "the bot's webhook is disabled or has no URL: set its webhook_url first",
                            bot_id=bot.id, webhook_disabled_reason=bot.webhook_disabled_reason)
-        try:
-            seq = int(LeadModel.get(letter.lead_id, consistent_read=True).seq)
-        except LeadModel.DoesNotExist:
-            seq = 0
+        seq = self.letters.lead_seq(letter.lead_id)
         now = iso(self.clock.now())
         # After everything the lead's queue holds now ('~' sorts after the digits); letters
         # replayed in one go keep their original order through the old position.
         position = f"{seq:012d}~{now}r{letter.position}.{int(letter.index or 0):03d}.{secrets.token_hex(2)}"
-        item = DeliveryModel(
-            letter.lead_id, position, bot_id=letter.bot_id,
-            events=[WebhookEvent(id=letter.id, type=letter.type, body=letter.body, message_seq=letter.message_seq)],
-            done=0, attempts=0, next_attempt_at=now, due_key=due_key(letter.lead_id), created_at=now,
-        )
+        event = Outgoing(letter.id, letter.type, letter.body, letter.message_seq)
         try:
-            with TransactWrite(connection=DeliveryModel._get_connection().connection) as transaction:
-                transaction.save(item, condition=DeliveryModel.position.does_not_exist())
-                transaction.delete(letter, condition=DeadLetterModel.id.exists())
-                if letter.message_seq is not None:
-                    transaction.update(MessageModel(letter.lead_id, int(letter.message_seq)),
-                                       [MessageModel.delivery.set(SENT)], condition=MessageModel.seq.exists())
-        except TransactWriteError as error:
-            reasons = {getattr(reason, "code", None) for reason in (error.cancellation_reasons or []) if reason}
-            if "ConditionalCheckFailed" in reasons:
-                # A concurrent replay took it (or its message is gone): answer what is there now.
-                raise NotFound("dead_letter_not_found", "the dead letter was replayed or removed meanwhile") from None
-            if "TransactionConflict" in reasons:
-                raise Busy("the dead letter is being replayed right now; try again") from None
-            # Throttling or a failing DynamoDB: nothing was written, the API answers 503.
-            raise
+            self.letters.replay(letter, delivery_item(letter.lead_id, letter.bot_id, position, [event], now))
+        except LetterGone:
+            # A concurrent replay took it (or its message is gone): answer what is there now.
+            raise NotFound("dead_letter_not_found", "the dead letter was replayed or removed meanwhile") from None
+        except WriteConflict:
+            raise Busy("the dead letter is being replayed right now; try again") from None
+        # Anything else (throttling, a failing DynamoDB) raises: nothing was written, the API answers 503.
         if self.watcher is not None and letter.message_seq is not None:
             try:
                 self.watcher.delivery_changed(letter.lead_id, int(letter.message_seq), SENT)
@@ -136,16 +96,7 @@ class DeadLetters:
 
     def replay_all(self, *, bot_id: str | None = None, limit: int = MAX_PAGE) -> list[DeadLetterModel]:
         """Replay up to `limit` dead letters (the oldest), each lead's in their original order."""
-        query = DeadLetterModel.by_time.query(
-            "dead_letters", scan_index_forward=True,
-            filter_condition=(DeadLetterModel.bot_id == bot_id) if bot_id else None,
-            page_size=MAX_PAGE,
-        )
-        chosen: list[DeadLetterModel] = []
-        for letter in query:
-            if len(chosen) >= limit:
-                break
-            chosen.append(letter)
+        chosen = self.letters.oldest_first(limit, bot_id, page_size=MAX_PAGE)
         # Each lead's letters go back in the order its queue had them (letters that died in
         # the same millisecond, as when a disabled webhook empties a queue, included).
         chosen.sort(key=lambda letter: (letter.lead_id, letter.position, int(letter.index or 0)))

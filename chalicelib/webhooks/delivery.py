@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.clock import Clock, iso
-from chalicelib.storage.deliveries import DUE_SHARDS, DeadLetterModel, DeliveryModel, WebhookEvent
-from chalicelib.storage.models import BotModel, MessageModel
-from chalicelib.webhooks import schedule, signing
+from chalicelib.storage.bots import BotStore
+from chalicelib.storage.deliveries import WebhookEvent
+from chalicelib.storage.delivery_queue import DELIVERED, FAILED, Claim, DeliveryQueue, LostClaim
+from chalicelib.storage.models import BotModel
+from chalicelib.webhooks import retries, signing
 from chalicelib.webhooks.events import render_body
 from chalicelib.webhooks.metrics import DEAD_LETTERS, EmfMetrics
 from chalicelib.webhooks.transport import CALL_TIMEOUT_SECONDS, Answer, Transport
@@ -50,12 +49,6 @@ SAFETY_SECONDS = CALL_TIMEOUT_SECONDS + 5.0
 # Leads are independent (order is per lead), so one invocation works several at once: a
 # bot that times out costs 10 s per lead, and a sweep must not take them one by one.
 WORKERS = 8
-# How far into a lead's queue to look for an item another function holds.
-LOOKAHEAD = 10
-
-DELIVERED = "delivered"
-FAILED = "failed"
-SENT = "sent"
 
 
 class DeliveryWatcher(Protocol):
@@ -68,10 +61,6 @@ class Metrics(Protocol):
     def count(self, name: str, value: float = 1, **properties: str) -> None: ...
 
 
-class LostClaim(Exception):
-    """Another delivery function took the item over (our lease ended): stop this lead."""
-
-
 @dataclass
 class _Run:
     started: float
@@ -80,16 +69,6 @@ class _Run:
 
     def exhausted(self) -> bool:
         return time.monotonic() - self.started > self.budget
-
-
-def _conditional_failed(error: Exception) -> bool:
-    code = getattr(error, "cause_response_code", None)
-    if code == "ConditionalCheckFailedException":
-        return True
-    if isinstance(error, TransactWriteError):
-        reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or []) if r is not None]
-        return any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons)
-    return False
 
 
 class WebhookDelivery:
@@ -107,6 +86,8 @@ class WebhookDelivery:
         lease_seconds: float = LEASE_SECONDS,
         time_budget: float = TIME_BUDGET_SECONDS,
         workers: int = WORKERS,
+        queue: DeliveryQueue | None = None,
+        bots: BotStore | None = None,
     ) -> None:
         self.clock = clock
         self.transport = transport
@@ -121,6 +102,8 @@ class WebhookDelivery:
         self.lease_seconds = lease_seconds
         self.time_budget = time_budget
         self.workers = workers
+        self.queue = queue or DeliveryQueue()
+        self.bots = bots or BotStore()
 
     # --- triggers -----------------------------------------------------------------------
     def on_stream(self, records: Iterable[Any], time_left: float | None = None) -> int:
@@ -139,16 +122,7 @@ class WebhookDelivery:
 
     def sweep(self, time_left: float | None = None, limit_per_shard: int = 1000) -> int:
         """Every due item's lead (retry time reached, or a dead function's lease ended)."""
-        now = iso(self.clock.now())
-        leads: list[str] = []
-        for shard in range(DUE_SHARDS):
-            query = DeliveryModel.due.query(
-                f"due#{shard}", DeliveryModel.next_attempt_at <= now, limit=limit_per_shard, page_size=250
-            )
-            for item in query:
-                if item.lead_id not in leads:
-                    leads.append(item.lead_id)
-        return self._work(leads, time_left)
+        return self._work(self.queue.due_leads(iso(self.clock.now()), limit_per_shard), time_left)
 
     def _work(self, leads: list[str], time_left: float | None = None) -> int:
         budget = self.time_budget if time_left is None else min(self.time_budget, time_left - SAFETY_SECONDS)
@@ -174,11 +148,11 @@ class WebhookDelivery:
         run = run or _Run(time.monotonic(), self.time_budget, {})
         finished = 0
         while not run.exhausted():
-            item = self._claim_head(lead_id)
-            if item is None:
+            claim = self._claim_head(lead_id)
+            if claim is None:
                 return finished
             try:
-                count, more = self._deliver_item(item, run)
+                count, more = self._deliver_item(claim, run)
             except LostClaim:
                 return finished
             finished += count
@@ -186,9 +160,9 @@ class WebhookDelivery:
                 return finished
         return finished
 
-    def _claim_head(self, lead_id: str) -> tuple[DeliveryModel, str] | None:
+    def _claim_head(self, lead_id: str) -> Claim | None:
         now = iso(self.clock.now())
-        queue = list(DeliveryModel.query(lead_id, consistent_read=True, limit=LOOKAHEAD, page_size=LOOKAHEAD))
+        queue = self.queue.head(lead_id)
         if not queue:
             return None
         # An item already begun (attempted, partly sent, or claimed) finishes before any other
@@ -199,70 +173,51 @@ class WebhookDelivery:
             # Waiting for its retry, or another function holds it. What waits behind it is
             # not due before it: say so in the `due` index, or the sweep would keep finding
             # those items first and the retries of other leads would starve behind them.
-            self._defer_behind(queue, head)
+            for item in queue:
+                if item is not head and not item.claim and item.next_attempt_at < head.next_attempt_at:
+                    self.queue.defer(item, head.next_attempt_at)
             return None
-        token = secrets.token_hex(8)
-        lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
-        try:
-            head.update(
-                [DeliveryModel.claim.set(token), DeliveryModel.next_attempt_at.set(lease_end)],
-                condition=DeliveryModel.next_attempt_at == head.next_attempt_at,
-            )
-        except UpdateError as error:
-            if _conditional_failed(error):
-                return None  # someone else claimed it first
-            raise
-        return head, token
+        # None: someone else claimed it first.
+        return self.queue.claim(head, secrets.token_hex(8), self._lease_end())
 
-    @staticmethod
-    def _defer_behind(queue: list[DeliveryModel], head: DeliveryModel) -> None:
-        for item in queue:
-            if item is head or item.claim or item.next_attempt_at >= head.next_attempt_at:
-                continue
-            try:
-                item.update(
-                    [DeliveryModel.next_attempt_at.set(head.next_attempt_at)],
-                    condition=(DeliveryModel.next_attempt_at == item.next_attempt_at)
-                    & DeliveryModel.claim.does_not_exist(),
-                )
-            except UpdateError as error:
-                if not _conditional_failed(error):
-                    raise
+    def _lease_end(self) -> str:
+        return iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
 
-    def _deliver_item(self, claimed: tuple[DeliveryModel, str], run: _Run) -> tuple[int, bool]:
+    def _deliver_item(self, claim: Claim, run: _Run) -> tuple[int, bool]:
         """Send the item's remaining events. Answers (events finished, whether the queue
         may go on: False when the item must wait for a retry)."""
-        item, token = claimed
+        item = claim.item
         finished = 0
         bot = self._bot(item.bot_id, run)
         while int(item.done) < len(item.events):
             if run.exhausted():
-                self._release(item, token)
+                # Out of time: hand the item back, due at once (the sweep picks it up).
+                self.queue.release(claim, iso(self.clock.now()))
                 return finished, False
             event = item.events[int(item.done)]
             refusal = _refusal(bot)
             if refusal is not None:
-                self._dead_letter(item, token, event, refusal, None, refusal)
+                self._dead_letter(claim, event, refusal, None, refusal)
                 finished += 1
                 continue
             assert bot is not None
             answer = self._call(bot, event)
             now = iso(self.clock.now())
             if answer.ok:
-                self._delivered(item, token, event, answer, now)
+                self._delivered(claim, event, answer, now)
                 finished += 1
             elif answer.status == 410:
                 self._disable(bot, now)
-                run.bots[bot.id] = self._load_bot(bot.id)
+                run.bots[bot.id] = self.bots.get(bot.id)
                 bot = run.bots[bot.id]
-                self._dead_letter(item, token, event, "gone", 410, _describe(answer), attempted=True)
+                self._dead_letter(claim, event, "gone", 410, _describe(answer), attempted=True)
                 finished += 1
-            elif int(item.attempts) + 1 >= schedule.MAX_ATTEMPTS:
-                self._dead_letter(item, token, event, "attempts_exhausted", answer.status, _describe(answer),
+            elif int(item.attempts) + 1 >= retries.MAX_ATTEMPTS:
+                self._dead_letter(claim, event, "attempts_exhausted", answer.status, _describe(answer),
                                   attempted=True)
                 finished += 1
             else:
-                self._retry_later(item, token, answer, now)
+                self._retry_later(claim, answer, now)
                 return finished, False
         return finished, True
 
@@ -274,139 +229,45 @@ class WebhookDelivery:
         return self.transport.post(str(bot.webhook_url), body, headers)
 
     # --- outcomes -----------------------------------------------------------------------
-    def _advance(self, item: DeliveryModel, token: str, transaction: TransactWrite, now: str) -> None:
-        """Mark events[done] finished inside `transaction`: the item goes when it was the last."""
-        if int(item.done) + 1 >= len(item.events):
-            transaction.delete(item, condition=DeliveryModel.claim == token)
-        else:
-            lease_end = iso(self.clock.now() + timedelta(seconds=self.lease_seconds))
-            transaction.update(
-                item,
-                [DeliveryModel.done.set(int(item.done) + 1), DeliveryModel.attempts.set(0),
-                 DeliveryModel.next_attempt_at.set(lease_end), DeliveryModel.last_attempt_at.set(now)],
-                condition=DeliveryModel.claim == token,
-            )
-
-    def _commit(self, build: Callable[[TransactWrite, bool], None]) -> None:
-        """Run `build(transaction, with_message)`; the delivery item is always its first item.
-        If only the message update failed (its message is gone), commit without it rather than
-        keep the lead's queue stuck on an outcome that cannot be recorded."""
-        for with_message in (True, False):
-            try:
-                with TransactWrite(connection=DeliveryModel._get_connection().connection) as transaction:
-                    build(transaction, with_message)
-                return
-            except TransactWriteError as error:
-                if not _conditional_failed(error):
-                    raise
-                reasons = [getattr(r, "code", None) if r is not None else None
-                           for r in (error.cancellation_reasons or [])]
-                if not reasons or reasons[0] in ("ConditionalCheckFailed", "TransactionConflict") or not with_message:
-                    raise LostClaim() from error
-                logger.warning("the message of a webhook event is gone; its delivery state is not recorded")
-
-    def _delivered(self, item: DeliveryModel, token: str, event: WebhookEvent, answer: Answer, now: str) -> None:
-        def build(transaction: TransactWrite, with_message: bool) -> None:
-            self._advance(item, token, transaction, now)
-            if event.message_seq is not None and with_message:
-                transaction.update(
-                    MessageModel(item.lead_id, int(event.message_seq)),
-                    [MessageModel.delivery.set(DELIVERED)],
-                    condition=MessageModel.seq.exists(),
-                )
-
-        self._commit(build)
-        item.done = int(item.done) + 1
-        item.attempts = 0
-        logger.info("webhook %s %s delivered to bot %s (HTTP %s)", event.type, event.id, item.bot_id, answer.status)
-        self._tell(item.lead_id, event, DELIVERED)
+    def _delivered(self, claim: Claim, event: WebhookEvent, answer: Answer, now: str) -> None:
+        self.queue.delivered(claim, event, lease_end=self._lease_end(), now=now)
+        logger.info("webhook %s %s delivered to bot %s (HTTP %s)", event.type, event.id, claim.item.bot_id,
+                    answer.status)
+        self._tell(claim.item.lead_id, event, DELIVERED)
 
     def _dead_letter(
-        self, item: DeliveryModel, token: str, event: WebhookEvent, reason: str, status: int | None,
-        error: str | None, *, attempted: bool = False,
+        self, claim: Claim, event: WebhookEvent, reason: str, status: int | None, error: str | None, *,
+        attempted: bool = False,
     ) -> None:
-        now = iso(self.clock.now())
-        letter = DeadLetterModel(
-            event.id,
-            bot_id=item.bot_id,
-            lead_id=item.lead_id,
-            type=event.type,
-            body=event.body,
-            message_seq=event.message_seq,
-            position=item.position,
-            index=int(item.done),
-            attempts=int(item.attempts) + (1 if attempted else 0),
-            reason=reason,
-            last_status=status,
-            last_error=(error or "")[:1000] or None,
-            created_at=item.created_at,
-            dead_at=now,
+        item = claim.item
+        self.queue.dead_lettered(
+            claim, event, reason=reason, attempts=int(item.attempts) + (1 if attempted else 0), status=status,
+            error=error, lease_end=self._lease_end(), now=iso(self.clock.now()),
         )
-
-        def build(transaction: TransactWrite, with_message: bool) -> None:
-            self._advance(item, token, transaction, now)
-            transaction.save(letter)
-            if event.message_seq is not None and with_message:
-                transaction.update(
-                    MessageModel(item.lead_id, int(event.message_seq)),
-                    [MessageModel.delivery.set(FAILED)],
-                    condition=MessageModel.seq.exists(),
-                )
-
-        self._commit(build)
-        item.done = int(item.done) + 1
-        item.attempts = 0
         logger.warning("webhook %s %s to bot %s dead-lettered: %s", event.type, event.id, item.bot_id, reason)
         self.metrics.count(DEAD_LETTERS, 1, bot_id=item.bot_id, event_id=event.id, reason=reason)
         self._tell(item.lead_id, event, FAILED)
 
-    def _retry_later(self, item: DeliveryModel, token: str, answer: Answer, now: str) -> None:
-        attempts = int(item.attempts) + 1
+    def _retry_later(self, claim: Claim, answer: Answer, now: str) -> None:
+        attempts = int(claim.item.attempts) + 1
         retry_after = answer.retry_after if answer.status == 429 else None
-        delay = schedule.delay_after(attempts, self.rand, retry_after)
+        delay = retries.delay_after(attempts, self.rand, retry_after)
         when = iso(self.clock.now() + timedelta(seconds=delay))
-        try:
-            item.update(
-                [DeliveryModel.attempts.set(attempts), DeliveryModel.next_attempt_at.set(when),
-                 DeliveryModel.claim.remove(), DeliveryModel.last_attempt_at.set(now),
-                 DeliveryModel.last_status.set(answer.status) if answer.status is not None
-                 else DeliveryModel.last_status.remove(),
-                 DeliveryModel.last_error.set(_describe(answer)[:1000])],
-                condition=DeliveryModel.claim == token,
-            )
-        except UpdateError as error:
-            if _conditional_failed(error):
-                raise LostClaim() from error
-            raise
+        self.queue.retry_later(claim, attempts=attempts, when=when, now=now, status=answer.status,
+                               error=_describe(answer))
         logger.info("webhook to bot %s failed (%s); attempt %d of %d at %s",
-                    item.bot_id, _describe(answer)[:200], attempts + 1, schedule.MAX_ATTEMPTS, when)
-
-    def _release(self, item: DeliveryModel, token: str) -> None:
-        """Out of time: hand the item back, due at once (the sweep picks it up)."""
-        try:
-            item.update(
-                [DeliveryModel.claim.remove(), DeliveryModel.next_attempt_at.set(iso(self.clock.now()))],
-                condition=DeliveryModel.claim == token,
-            )
-        except UpdateError as error:
-            if not _conditional_failed(error):
-                raise
+                    claim.item.bot_id, _describe(answer)[:200], attempts + 1, retries.MAX_ATTEMPTS, when)
 
     def _disable(self, bot: BotModel, now: str) -> None:
         """A 410 Gone: the bot says this endpoint is no more. Stop calling it until an
         admin sets a URL again (which clears the flag, see BotService.update)."""
         try:
-            bot.update(
-                [BotModel.webhook_disabled_at.set(now),
-                 BotModel.webhook_disabled_reason.set(f"the webhook answered 410 Gone at {now}")],
-                condition=BotModel.webhook_url == bot.webhook_url,
-            )
-            logger.warning("bot %s webhook disabled after 410 Gone", bot.id)
-        except UpdateError as error:
-            # The URL changed meanwhile (keep the new one enabled), or the write failed: the
-            # event is dead-lettered all the same, so a failure here cannot loop the queue.
-            if not _conditional_failed(error):
-                logger.exception("could not disable the webhook of bot %s", bot.id)
+            if self.bots.disable_webhook(bot, now, f"the webhook answered 410 Gone at {now}"):
+                logger.warning("bot %s webhook disabled after 410 Gone", bot.id)
+        except Exception:
+            # The write failed (a URL changed meanwhile is no failure: the new one stays
+            # enabled): the event is dead-lettered all the same, so this cannot loop the queue.
+            logger.exception("could not disable the webhook of bot %s", bot.id)
 
     def _tell(self, lead_id: str, event: WebhookEvent, delivery: str) -> None:
         if self.watcher is None or event.message_seq is None:
@@ -416,18 +277,10 @@ class WebhookDelivery:
         except Exception:
             logger.exception("could not push the delivery state of %s/%s", lead_id, event.message_seq)
 
-    # --- bots ---------------------------------------------------------------------------
     def _bot(self, bot_id: str, run: _Run) -> BotModel | None:
         if bot_id not in run.bots:
-            run.bots[bot_id] = self._load_bot(bot_id)
+            run.bots[bot_id] = self.bots.get(bot_id)
         return run.bots[bot_id]
-
-    @staticmethod
-    def _load_bot(bot_id: str) -> BotModel | None:
-        try:
-            return BotModel.get(bot_id, consistent_read=True)
-        except BotModel.DoesNotExist:
-            return None
 
 
 def _refusal(bot: BotModel | None) -> str | None:

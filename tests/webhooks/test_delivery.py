@@ -10,7 +10,7 @@ import pytest
 from chalicelib.clock import iso
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
 from chalicelib.storage.models import MessageModel
-from chalicelib.webhooks import schedule
+from chalicelib.webhooks import retries
 from tests.webhooks.flows import conversation, new_lead, operator_says
 
 
@@ -96,9 +96,9 @@ def test_429_retry_after_is_honoured_and_backoff_grows(hooks):
     hooks.sweep()
     (item,) = DeliveryModel.query(lead)
     assert item.attempts == 2 and item.last_status == 500
-    wait = schedule.delay_after(2, lambda: 0.0)
+    wait = retries.delay_after(2, lambda: 0.0)
     assert item.next_attempt_at >= iso(hooks.clock.now() + timedelta(seconds=wait))
-    hooks.advance(schedule.delay_after(2, lambda: 1.0) + 1)
+    hooks.advance(retries.delay_after(2, lambda: 1.0) + 1)
     hooks.sweep()
     assert [c.answered for c in hooks.receiver.calls] == [429, 500, 204, 204]
     assert len({c.webhook_id for c in hooks.receiver.calls[:3]}) == 1
@@ -144,7 +144,7 @@ def test_other_leads_are_not_held_up_by_a_failing_one(hooks):
 
 
 def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
-    hooks.receiver.plan = [500] * schedule.MAX_ATTEMPTS
+    hooks.receiver.plan = [500] * retries.MAX_ATTEMPTS
     lead = new_lead(hooks)
     hooks.services.dialogs.start(lead, "alice")
     operator_says(hooks, lead, "hello?")
@@ -152,9 +152,9 @@ def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
     hooks.drain()
     calls = hooks.receiver.calls
     first_id = calls[0].webhook_id
-    assert [c.webhook_id for c in calls[: schedule.MAX_ATTEMPTS]] == [first_id] * schedule.MAX_ATTEMPTS
+    assert [c.webhook_id for c in calls[: retries.MAX_ATTEMPTS]] == [first_id] * retries.MAX_ATTEMPTS
     letter = DeadLetterModel.get(first_id)
-    assert letter.reason == "attempts_exhausted" and letter.attempts == schedule.MAX_ATTEMPTS
+    assert letter.reason == "attempts_exhausted" and letter.attempts == retries.MAX_ATTEMPTS
     assert letter.last_status == 500
     assert hooks.clock.now() - started >= timedelta(hours=72)
     # The queue went on after the dead letter: the script message and the reply arrived.
@@ -164,9 +164,9 @@ def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
 
 @pytest.mark.parametrize("rand", [0.0, 1.0])
 def test_the_schedule_spans_at_least_72_hours(rand):
-    span = schedule.total_span(rand)
+    span = retries.total_span(rand)
     assert 72 * 3600 <= span <= 120 * 3600
-    delays = [schedule.delay_after(n, lambda: rand) for n in range(1, schedule.MAX_ATTEMPTS)]
+    delays = [retries.delay_after(n, lambda: rand) for n in range(1, retries.MAX_ATTEMPTS)]
     assert delays == sorted(delays)
 
 
