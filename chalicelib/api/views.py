@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.validation import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
+from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.storage.dialogs import lead_attributes
 from chalicelib.storage.models import Attachment, LeadModel, MessageModel
 

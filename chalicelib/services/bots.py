@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 from pynamodb.exceptions import UpdateError
 
@@ -17,11 +16,8 @@ from chalicelib.clock import Clock, iso
 from chalicelib.domain.credentials import new_api_key, new_webhook_secret
 from chalicelib.domain.errors import Busy, NotFound
 from chalicelib.domain.ids import new_bot_id
-from chalicelib.domain.scripts import SCRIPTS
-from chalicelib.domain.validation import MAX_TEXT, Problems, require_object
 from chalicelib.storage.models import BotModel
 
-MAX_SCRIPT_MESSAGES = 10
 _ROTATION_ATTEMPTS = 5
 
 
@@ -31,71 +27,6 @@ class BotSecrets:
 
     api_key: str | None = None
     webhook_secret: str | None = None
-
-
-def check_bot_fields(body: Any, *, creating: bool, local: bool) -> dict[str, Any]:
-    body = require_object(body)
-    problems = Problems()
-    allowed = {"name", "webhook_url", "enabled", "scripts"}
-    for key in body:
-        if key not in allowed:
-            problems.add(key, "unknown field")
-    fields: dict[str, Any] = {}
-    if "name" in body or creating:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 128:
-            problems.add("name", "a name of 1-128 characters")
-        else:
-            fields["name"] = name.strip()
-    if "webhook_url" in body:
-        url = body["webhook_url"]
-        if url is None or url == "":
-            fields["webhook_url"] = None
-        elif not isinstance(url, str) or len(url) > 2048:
-            problems.add("webhook_url", "a URL")
-        else:
-            problem = webhook_url_problem(url, local=local)
-            if problem:
-                problems.add("webhook_url", problem)
-            else:
-                fields["webhook_url"] = url
-    if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            problems.add("enabled", "true or false")
-        else:
-            fields["enabled"] = body["enabled"]
-    if "scripts" in body:
-        scripts = body["scripts"]
-        if not isinstance(scripts, dict):
-            problems.add("scripts", 'an object {"return": [...], "operator_transfer": [...]}')
-        else:
-            for name, texts in scripts.items():
-                where = f"scripts.{name}"
-                if name not in SCRIPTS:
-                    problems.add(where, "unknown script (return, operator_transfer)")
-                elif texts is None:
-                    fields[f"{name}_script"] = []
-                elif (
-                    not isinstance(texts, list)
-                    or len(texts) > MAX_SCRIPT_MESSAGES
-                    or not all(isinstance(t, str) and 0 < len(t) <= MAX_TEXT for t in texts)
-                ):
-                    problems.add(where, f"a list of at most {MAX_SCRIPT_MESSAGES} message texts")
-                else:
-                    fields[f"{name}_script"] = list(texts)
-    problems.raise_if_any()
-    return fields
-
-
-def webhook_url_problem(url: str, *, local: bool) -> str | None:
-    """In AWS webhooks are https only; the local runtime also allows http to loopback.
-    (Resolution-time checks against private addresses live with the delivery code.)"""
-    parsed = urlparse(url)
-    if parsed.scheme == "https" and parsed.hostname:
-        return None
-    if local and parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1"):
-        return None
-    return "must be an https URL" + (" (or http to localhost in the local runtime)" if local else "")
 
 
 def bot_view(bot: BotModel) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 from chalicelib.clock import Clock, iso
 from chalicelib.domain import dialog as machine
 from chalicelib.domain import scripts
+from chalicelib.domain.commands import IncomingMessage, LeadChanges, merged_attributes
 from chalicelib.domain.credentials import ApiKey, key_matches
 from chalicelib.domain.dialog import Transition
 from chalicelib.domain.dialog_state import DialogState
 from chalicelib.domain.errors import Busy, Conflict, NotFound, Unauthorized
 from chalicelib.domain.events import DialogWaiting, OperatorJoined, OperatorLeft, ReturnedToBot, SystemScriptDue
 from chalicelib.domain.ids import lead_id as make_lead_id
-from chalicelib.domain.validation import IncomingMessage, LeadChanges, merged_attributes
 from chalicelib.services.publisher import Change, NoOutbox, Outbox, Publisher
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.dialogs import (

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.dialog_state import TABS
-from chalicelib.domain.validation import ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
 from chalicelib.storage.pages import bad_cursor, check_key, decode_cursor, encode_cursor

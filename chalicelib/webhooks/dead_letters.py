@@ -15,8 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import Clock, iso
-from chalicelib.domain.errors import Busy, Conflict, NotFound
-from chalicelib.domain.validation import ValidationFailed
+from chalicelib.domain.errors import Busy, Conflict, NotFound, ValidationFailed
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel, WebhookEvent
 from chalicelib.storage.models import BotModel, LeadModel, MessageModel
 from chalicelib.webhooks.delivery import SENT, DeliveryWatcher
