@@ -93,7 +93,7 @@ def build(
     clock = clock or SystemClock()
     store = DialogStore(settings.tab_shards)
     attachments = AttachmentStorage(settings)
-    uploads = UploadService(attachments, clock)
+    uploads = UploadService(attachments, clock, store)
     connections = ConnectionStore()
     notifier = ManagementApiNotifier(settings)
     fanout = Fanout(notifier, connections)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.attachments import AttachmentStorage
-from chalicelib.domain.validation import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
+from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.storage.dialogs import lead_attributes
 from chalicelib.storage.models import Attachment, BotModel, LeadModel, MessageModel
 

@@ -14,8 +14,8 @@ import json
 import sys
 from typing import Any
 
+from chalicelib.api.admin_bodies import check_bot_fields
 from chalicelib.domain.errors import DomainError
-from chalicelib.services.bots import check_bot_fields
 from chalicelib.views import bot_view
 from ops.config import add_target_arguments, apply_target
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.admin_bodies import check_bot_fields
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.operator_auth import current_admin
 from chalicelib.bootstrap import services
-from chalicelib.services.bots import check_bot_fields
 from chalicelib.views import bot_view
 
 admin_api = Blueprint(__name__)

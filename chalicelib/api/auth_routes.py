@@ -6,13 +6,13 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.bodies import check_login, check_refresh
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.openapi_operator import operator_openapi
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import Tokens
 from chalicelib.auth.tickets import issue_ticket
 from chalicelib.bootstrap import services
-from chalicelib.domain.validation import Problems, require_object
 
 auth_api = Blueprint(__name__)
 
@@ -30,32 +30,17 @@ def _tokens_view(tokens: Tokens) -> dict[str, Any]:
     return body
 
 
-def _text_field(body: dict[str, Any], name: str, problems: Problems, limit: int = 4096) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value or len(value) > limit:
-        problems.add(name, "a non-empty string")
-        return ""
-    return value
-
-
 @auth_api.route("/api/auth/login", methods=["POST"], content_types=ANY_CONTENT)
 @handles_errors
 def login() -> Any:
-    body = require_object(json_body(auth_api.current_request))
-    problems = Problems()
-    username = _text_field(body, "username", problems, 128)
-    password = _text_field(body, "password", problems, 256)
-    problems.raise_if_any()
+    username, password = check_login(json_body(auth_api.current_request))
     return json_response(_tokens_view(services().sign_in.login(username, password)))
 
 
 @auth_api.route("/api/auth/refresh", methods=["POST"], content_types=ANY_CONTENT)
 @handles_errors
 def refresh() -> Any:
-    body = require_object(json_body(auth_api.current_request))
-    problems = Problems()
-    token = _text_field(body, "refresh_token", problems)
-    problems.raise_if_any()
+    token = check_refresh(json_body(auth_api.current_request))
     return json_response(_tokens_view(services().sign_in.refresh(token)))
 
 

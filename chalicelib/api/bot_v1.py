@@ -10,15 +10,14 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.bodies import check_bot_message, check_handoff, check_lead_changes, check_lead_ref, check_upload_request
 from chalicelib.api.http import ANY_CONTENT, HttpError, bearer_token, handles_errors, json_body, json_response
 from chalicelib.api.openapi_bot import bot_openapi
 from chalicelib.api.rate_limits import limit_bot
 from chalicelib.bootstrap import services
 from chalicelib.domain.credentials import ApiKey, parse_api_key
-from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.validation import ValidationFailed, check_bot_message, check_handoff, check_lead_changes, check_lead_ref
+from chalicelib.domain.errors import Unauthorized, ValidationFailed
 from chalicelib.services.dialogs import verify_bot
-from chalicelib.services.uploads import check_upload_request
 from chalicelib.views import dialog_view, lead_view, message_view
 
 bot_api = Blueprint(__name__)

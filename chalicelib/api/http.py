@@ -26,8 +26,8 @@ from chalicelib.domain.errors import (
     NotFound,
     NotParticipant,
     Unauthorized,
+    ValidationFailed,
 )
-from chalicelib.domain.validation import ValidationFailed
 
 logger = logging.getLogger("handover.api")
 
@@ -46,21 +46,26 @@ class HttpError(DomainError):
         self.code = code
 
 
+# The HTTP status of each domain error. A subclass answers as its nearest listed ancestor
+# (looked up in MRO order), so e.g. UploadRejected is a 422 and InvalidCredentials a 401.
+STATUS_OF: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    InvalidTransition: 409,
+    Conflict: 409,
+    NotFound: 404,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotParticipant: 403,
+    Busy: 503,
+}
+
+
 def status_of(error: DomainError) -> int:
-    if isinstance(error, HttpError):
-        return error.status
-    if isinstance(error, ValidationFailed):
-        return 422
-    if isinstance(error, (InvalidTransition, Conflict)):
-        return 409
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, Unauthorized):
-        return 401
-    if isinstance(error, (Forbidden, NotParticipant)):
-        return 403
-    if isinstance(error, Busy):
-        return 503
+    """From STATUS_OF; an error outside it may carry its own `status` (HttpError, RateLimited's 429,
+    UploadTooLarge's 413); any other domain error is a 400."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
     status = getattr(error, "status", None)
     return status if isinstance(status, int) else 400
 

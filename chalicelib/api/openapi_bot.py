@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.domain.files import MAX_UPLOAD_BYTES
-from chalicelib.domain.validation import (
+from chalicelib.domain.commands import (
     MAX_ATTACHMENTS,
     MAX_ATTRIBUTE_KEY,
     MAX_ATTRIBUTE_VALUE,
@@ -20,6 +19,7 @@ from chalicelib.domain.validation import (
     MAX_TAGS,
     MAX_TEXT,
 )
+from chalicelib.domain.files import MAX_UPLOAD_BYTES
 
 TIME = {"type": "string", "format": "date-time", "examples": ["2026-11-25T08:00:00.000Z"]}
 NULLABLE_TEXT = {"type": ["string", "null"], "maxLength": 256}

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.api.openapi_bot import LEAD_EXAMPLE, TIME
 from chalicelib.api.openapi_bot import SCHEMAS as BOT_SCHEMAS
-from chalicelib.domain.validation import MAX_ATTACHMENTS, MAX_TEXT
+from chalicelib.domain.commands import MAX_ATTACHMENTS, MAX_SCRIPT_MESSAGES, MAX_TEXT
 from chalicelib.storage.tab_pages import MAX_PAGE
 from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
 
@@ -59,7 +59,8 @@ BOT_EXAMPLE = {
 OPERATOR_EXAMPLE = {"username": "alice", "admin": False}
 TOKENS_EXAMPLE = {"access_token": "eyJraWQiOi…", "id_token": "eyJraWQiOi…", "refresh_token": "eyJjdHkiOi…",
                   "expires_in": 3600, "operator": OPERATOR_EXAMPLE}
-TEXTS = {"type": ["array", "null"], "maxItems": 10, "items": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}}
+TEXTS = {"type": ["array", "null"], "maxItems": MAX_SCRIPT_MESSAGES,
+         "items": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}}
 NULLABLE = {"type": ["string", "null"]}
 
 SCHEMAS: dict[str, Any] = {

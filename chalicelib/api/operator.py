@@ -11,18 +11,17 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.api.bodies import (
+    check_message_window,
+    check_operator_lead_edit,
+    check_operator_reply,
+    check_upload_request,
+    page_limit,
+)
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.validation import (
-    Problems,
-    ValidationFailed,
-    check_operator_lead_edit,
-    check_text_and_attachments,
-    require_object,
-)
-from chalicelib.services.uploads import check_upload_request
 from chalicelib.storage.models import MessageModel
 from chalicelib.storage.tab_pages import DEFAULT_PAGE, MAX_PAGE
 from chalicelib.views import bot_entry_view, bot_view, operator_lead_view, operator_message_view
@@ -30,7 +29,6 @@ from chalicelib.views import bot_entry_view, bot_view, operator_lead_view, opera
 operator_api = Blueprint(__name__)
 
 LEAD_ID_RE = re.compile(r"^ld_[a-z2-7]{26}$")
-CLIENT_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 MESSAGE_PAGE = 50
 
 
@@ -42,17 +40,6 @@ def _lead_id(lead_id: str) -> str:
     if not LEAD_ID_RE.match(lead_id or ""):
         raise NotFound("lead_not_found", "no such dialog")
     return lead_id
-
-
-def _int_param(name: str, default: int | None, low: int, high: int) -> int | None:
-    # Not query_param(): that reads `?limit=` as absent, but an empty integer is bad input.
-    raw = (_request().query_params or {}).get(name)
-    if raw is None:
-        return default
-    if not re.fullmatch(r"\d{1,12}", raw) or not low <= int(raw) <= high:
-        raise ValidationFailed(f"{name} must be an integer from {low} to {high}",
-                               fields={name: f"an integer from {low} to {high}"})
-    return int(raw)
 
 
 def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict[str, Any]:
@@ -73,8 +60,8 @@ def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict
 @handles_errors
 def tab_page(tab: str) -> Any:
     operator = current_operator(_request())
-    limit = _int_param("limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    page = services().tabs.page(tab, operator.username, limit or DEFAULT_PAGE, query_param(_request(), "cursor"))
+    limit = page_limit(_request().query_params, DEFAULT_PAGE, MAX_PAGE)
+    page = services().tabs.page(tab, operator.username, limit, query_param(_request(), "cursor"))
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -95,7 +82,7 @@ def open_dialog(lead_id: str) -> Any:
     lead = runtime.store.get_lead(_lead_id(lead_id))
     if lead is None:
         raise NotFound("lead_not_found", "no such dialog")
-    limit = _int_param("limit", MESSAGE_PAGE, 1, MAX_PAGE) or MESSAGE_PAGE
+    limit = page_limit(_request().query_params, MESSAGE_PAGE, MAX_PAGE)
     page = runtime.store.message_page(lead.id, limit)
     return json_response({"lead": operator_lead_view(lead), "messages": _messages(page, True, limit)})
 
@@ -105,15 +92,11 @@ def open_dialog(lead_id: str) -> Any:
 def message_page(lead_id: str) -> Any:
     current_operator(_request())
     lead_id = _lead_id(lead_id)
-    limit = _int_param("limit", MESSAGE_PAGE, 1, MAX_PAGE) or MESSAGE_PAGE
-    before = _int_param("before", None, 1, 10**12)
-    after = _int_param("after", None, 0, 10**12)
-    if before is not None and after is not None:
-        raise ValidationFailed("send before or after, not both", fields={"after": "not with before"})
+    window = check_message_window(_request().query_params, MESSAGE_PAGE, MAX_PAGE)
     store = services().store
-    if after is not None:
-        return json_response(_messages(store.messages_after(lead_id, after, limit), False, limit))
-    return json_response(_messages(store.message_page(lead_id, limit, before), True, limit))
+    if window.after is not None:
+        return json_response(_messages(store.messages_after(lead_id, window.after, window.limit), False, window.limit))
+    return json_response(_messages(store.message_page(lead_id, window.limit, window.before), True, window.limit))
 
 
 @operator_api.route("/api/dialogs/{lead_id}/lead", methods=["PATCH"], content_types=ANY_CONTENT)
@@ -164,19 +147,10 @@ def mark_read(lead_id: str) -> Any:
 def send_message(lead_id: str) -> Any:
     operator = current_operator(_request())
     lead_id = _lead_id(lead_id)
-    body = require_object(json_body(_request()))
-    problems = Problems()
-    for key in body:
-        if key not in ("client_id", "text", "attachments"):
-            problems.add(key, "unknown field")
-    client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
-        problems.add("client_id", "the UI's id for this message: 1-128 printable characters without spaces")
-    text, upload_ids = check_text_and_attachments(body, problems)
-    problems.raise_if_any()
+    reply = check_operator_reply(json_body(_request()))
     runtime = services()
     message, created, _lead = runtime.dialogs.send_operator_message(
-        lead_id, operator.username, client_id, text, upload_ids
+        lead_id, operator.username, reply.client_id, reply.text, reply.upload_ids
     )
     return json_response(operator_message_view(message, runtime.attachments), 201 if created else 200)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 
 class DomainError(Exception):
     """A request that the rules refuse."""
@@ -64,3 +66,20 @@ class Busy(DomainError):
     """HTTP 503: the dialog kept changing under us (retries exhausted); safe to retry."""
 
     code = "busy"
+
+
+@dataclass
+class Problems:
+    """Collects what is wrong, by field, and raises one ValidationFailed naming them all (the
+    first problem found per field is kept). Used by the request parsers (api/bodies.py) and by
+    the checks of stored uploads (services/uploads.py)."""
+
+    found: dict[str, str] = field(default_factory=dict)
+
+    def add(self, where: str, what: str) -> None:
+        self.found.setdefault(where, what)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            fields = ", ".join(sorted(self.found))
+            raise ValidationFailed(f"invalid fields: {fields}", fields=dict(self.found))

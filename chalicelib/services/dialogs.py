@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 
 from chalicelib.clock import Clock, iso
 from chalicelib.domain import dialog as machine
+from chalicelib.domain.commands import IncomingMessage, LeadChanges, merged_attributes
 from chalicelib.domain.credentials import ApiKey, key_matches
 from chalicelib.domain.dialog import Transition
 from chalicelib.domain.dialog_state import DialogState
 from chalicelib.domain.errors import Busy, Conflict, NotFound, Unauthorized
 from chalicelib.domain.events import SystemScriptDue
 from chalicelib.domain.ids import lead_id as make_lead_id
-from chalicelib.domain.validation import IncomingMessage, LeadChanges, merged_attributes
 from chalicelib.services.changes import Change, Consequences
 from chalicelib.services.system_messages import transition_messages
 from chalicelib.services.uploads import UploadService

@@ -6,26 +6,21 @@ upload it reads the object's real size and first bytes (`domain.files.judge`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.adapters.attachments import UPLOAD_URL_SECONDS, AttachmentStorage
 from chalicelib.clock import Clock, iso
-from chalicelib.domain.errors import DomainError
-from chalicelib.domain.files import CONTENT_TYPE_RE, MAX_UPLOAD_BYTES, clean_filename, judge
+from chalicelib.domain.commands import UploadRequest
+from chalicelib.domain.errors import Problems, ValidationFailed
+from chalicelib.domain.files import judge
 from chalicelib.domain.ids import new_upload_id
-from chalicelib.domain.validation import Problems, ValidationFailed, require_object
 from chalicelib.storage.dialog_write import DialogWrite
+from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.models import Attachment, UploadModel
 
 # An upload that no message used within a day is forgotten (TTL) and its object expires.
 UPLOAD_TTL = timedelta(days=1)
-
-
-class UploadTooLarge(DomainError):
-    code = "upload_too_large"
-    status = 413
 
 
 class UploadRejected(ValidationFailed):
@@ -34,40 +29,11 @@ class UploadRejected(ValidationFailed):
     code = "upload_rejected"
 
 
-@dataclass(frozen=True)
-class UploadRequest:
-    filename: str
-    content_type: str
-    size: int
-
-
-def check_upload_request(body: Any) -> UploadRequest:
-    body = require_object(body)
-    problems = Problems()
-    for key in body:
-        if key not in ("filename", "content_type", "size"):
-            problems.add(key, "unknown field")
-    filename = body.get("filename")
-    if not isinstance(filename, str) or not filename.strip() or len(filename) > 1024:
-        problems.add("filename", "a file name of 1-255 characters")
-    content_type = body.get("content_type")
-    if not isinstance(content_type, str) or not CONTENT_TYPE_RE.match(content_type.lower()):
-        problems.add("content_type", "a MIME type such as image/png")
-    size = body.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        problems.add("size", "the file's size in bytes (a positive integer)")
-    problems.raise_if_any()
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(
-            f"files are at most {MAX_UPLOAD_BYTES} bytes (20 MB)", fields={"size": "at most 20 MB"}
-        )
-    return UploadRequest(clean_filename(filename), content_type.lower(), size)
-
-
 class UploadService:
-    def __init__(self, storage: AttachmentStorage, clock: Clock) -> None:
+    def __init__(self, storage: AttachmentStorage, clock: Clock, store: DialogStore) -> None:
         self.storage = storage
         self.clock = clock
+        self.store = store
 
     def create(self, owner: str, request: UploadRequest) -> dict[str, Any]:
         """Record the upload (1 PutItem) and presign a POST for exactly its size and type."""
@@ -85,7 +51,7 @@ class UploadService:
             created_at=iso(now),
             expires_at=now + UPLOAD_TTL,
         )
-        upload.save(condition=UploadModel.id.does_not_exist())
+        self.store.add_upload(upload)
         post = self.storage.presign_upload(upload.key, upload.content_type, upload.size)
         return {
             "upload_id": upload_id,

@@ -125,6 +125,10 @@ class DialogStore:
         elif isinstance(item, UploadModel):
             loaded.uploads[item.id] = item
 
+    def add_upload(self, upload: UploadModel) -> None:
+        """An announced upload (ids are random: the condition only guards against a collision)."""
+        upload.save(condition=UploadModel.id.does_not_exist())
+
     def get_lead(self, lead_id: str) -> LeadModel | None:
         try:
             return LeadModel.get(lead_id, consistent_read=True)

@@ -80,8 +80,8 @@ class DemoBot:
         The key (stored hashed by Handover) is kept in the data directory so that it stays
         the same across restarts; if it no longer matches, it is rotated."""
         from chalicelib import bootstrap
+        from chalicelib.api.admin_bodies import check_bot_fields
         from chalicelib.domain.credentials import key_matches, parse_api_key
-        from chalicelib.services.bots import check_bot_fields
         from chalicelib.storage.models import BotModel
 
         bots = bootstrap.services().bots

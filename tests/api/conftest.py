@@ -146,7 +146,7 @@ class Leads:
 
     def make(self, ref: str | None = None, *, waiting: bool = False, text: str | None = "hello",
              **body: Any) -> str:
-        from chalicelib.domain.validation import check_lead_changes
+        from chalicelib.api.bodies import check_lead_changes
 
         self.count += 1
         ref = ref or f"tg:{self.count}"
@@ -159,7 +159,7 @@ class Leads:
         return lead.id
 
     def say(self, ref: str, text: str, sender: str = "lead") -> None:
-        from chalicelib.domain.validation import check_bot_message
+        from chalicelib.api.bodies import check_bot_message
 
         self.count += 1
         message = check_bot_message({"id": f"m{self.count}", "from": sender, "text": text})

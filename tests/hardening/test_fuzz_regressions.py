@@ -157,8 +157,9 @@ def test_the_storable_number_limits_are_dynamodbs(real_dynamodb):
     itself refuses (so the check is neither too tight nor needless)."""
     from botocore.exceptions import ClientError
 
+    from chalicelib.api.bodies import check_lead_changes
     from chalicelib.domain.credentials import parse_api_key
-    from chalicelib.domain.validation import ValidationFailed, check_lead_changes
+    from chalicelib.domain.errors import ValidationFailed
     from chalicelib.storage.models import LeadModel
     from tests.conftest import make_bot
 

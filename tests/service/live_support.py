@@ -13,11 +13,12 @@ from botocore.exceptions import ClientError
 from chalicelib import bootstrap
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.notifier import ManagementApiNotifier
+from chalicelib.api.bodies import check_lead_changes
 from chalicelib.auth.tickets import issue_ticket
 from chalicelib.clock import FakeClock
 from chalicelib.config import get_settings
+from chalicelib.domain.commands import IncomingMessage
 from chalicelib.domain.credentials import parse_api_key
-from chalicelib.domain.validation import IncomingMessage, check_lead_changes
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.pushes import LivePushes
 from chalicelib.storage.connections import ConnectionStore

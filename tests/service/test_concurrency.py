@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from chalicelib.api.bodies import check_lead_changes
+from chalicelib.domain.commands import IncomingMessage
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.ids import lead_id
-from chalicelib.domain.validation import IncomingMessage, check_lead_changes
 from chalicelib.storage.models import LeadModel, MessageModel, OperatorDialogModel
 from tests.conftest import make_bot
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.validation import IncomingMessage, check_operator_lead_edit
-from chalicelib.services.uploads import UploadRequest
+from chalicelib.api.bodies import check_operator_lead_edit
+from chalicelib.domain.commands import IncomingMessage, UploadRequest
 from chalicelib.storage.models import UploadModel
 from tests.service.live_support import build_harness
 

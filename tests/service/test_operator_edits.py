@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from chalicelib.api.bodies import check_lead_changes, check_operator_lead_edit
+from chalicelib.domain.commands import IncomingMessage
 from chalicelib.domain.credentials import parse_api_key
-from chalicelib.domain.validation import IncomingMessage, check_lead_changes, check_operator_lead_edit
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
+from chalicelib.api.bodies import check_lead_changes
+from chalicelib.domain.commands import IncomingMessage
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.errors import InvalidTransition
-from chalicelib.domain.validation import IncomingMessage, check_lead_changes
 from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.models import LeadModel, MessageModel, OperatorDialogModel
 from tests.conftest import make_bot

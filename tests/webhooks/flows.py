@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from chalicelib.api.bodies import check_bot_message, check_lead_changes
 from chalicelib.domain.credentials import parse_api_key
 from chalicelib.domain.ids import lead_id
-from chalicelib.domain.validation import check_bot_message, check_lead_changes
 
 
 def new_lead(hooks, ref: str = "tg:1", **fields) -> str:

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 
+from chalicelib.api.bodies import check_lead_changes
 from chalicelib.domain.credentials import parse_api_key
-from chalicelib.domain.validation import check_lead_changes
 from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.storage.models import MessageModel
 from tests.conftest import make_bot

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from chalicelib.services.uploads import check_upload_request
+from chalicelib.api.bodies import check_upload_request
 from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.webhooks import signing
 from tests.webhooks.flows import new_lead
