@@ -25,7 +25,7 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWri
 FAULTS = ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError",
           "RequestLimitExceeded"]
 # Not here: sign-in (Cognito, no DynamoDB item) and the dead-letter replays, which write only
-# when there is a dead letter (their transaction is tested in tests/webhooks/test_dead_letters.py).
+# when there is a dead letter (their transaction is tested in tests/service/webhooks/test_dead_letters.py).
 NOT_HERE = ("/api/auth/login", "/api/auth/refresh", "/api/admin/webhooks/dead-letters/{letter_id}/replay",
             "/api/admin/webhooks/replay")
 WRITE_ROUTES = sorted(route for route in RULES if route[0] != "GET" and route[1] not in NOT_HERE)

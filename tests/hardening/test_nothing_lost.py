@@ -9,7 +9,7 @@ operator's messages were accepted, then started again on the same data.
   gets exactly what was added while they were away.
 
 The delivery function killed mid-batch and the webhook receiver down are tested on moto in
-tests/webhooks/test_crash.py and tests/webhooks/test_delivery.py.
+tests/service/webhooks/test_crash.py and tests/service/webhooks/test_delivery.py.
 """
 
 from __future__ import annotations

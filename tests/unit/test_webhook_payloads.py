@@ -1,6 +1,6 @@
 """Which webhook events a committed change causes and what they say (webhooks/events.py):
 pure, on records built in memory (no DynamoDB, no moto). The end-to-end payloads a bot
-receives are checked in tests/webhooks."""
+receives are checked in tests/service/webhooks."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.webhooks.flows import handoff, new_lead, operator_says
+from tests.service.webhooks.flows import handoff, new_lead, operator_says
 
 
 def data_of(hooks):

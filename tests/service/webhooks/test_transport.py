@@ -18,7 +18,7 @@ from chalicelib.webhooks.transport import (
     checked_target,
     retry_after_seconds,
 )
-from tests.webhooks.conftest import Receiver, free_port
+from tests.service.webhooks.conftest import Receiver, free_port
 
 
 @pytest.mark.parametrize("address", [

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from chalicelib.clock import iso
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
 from chalicelib.storage.models import MessageModel
 from chalicelib.webhooks import retries
-from tests.webhooks.flows import conversation, new_lead, operator_says
+from tests.service.webhooks.flows import conversation, new_lead, operator_says
 
 
 def assert_in_order(calls, expected_ids):
@@ -160,14 +158,6 @@ def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
     # The queue went on after the dead letter: the script message and the reply arrived.
     assert [c.payload["type"] for c in hooks.receiver.delivered()] == ["message.created", "message.created"]
     assert '"WebhookDeadLetters":1' in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("rand", [0.0, 1.0])
-def test_the_schedule_spans_at_least_72_hours(rand):
-    span = retries.total_span(rand)
-    assert 72 * 3600 <= span <= 120 * 3600
-    delays = [retries.delay_after(n, lambda: rand) for n in range(1, retries.MAX_ATTEMPTS)]
-    assert delays == sorted(delays)
 
 
 def test_parallel_leads_each_keep_their_order(hooks):

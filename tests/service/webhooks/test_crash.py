@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.webhooks.delivery import LEASE_SECONDS, WebhookDelivery
-from tests.webhooks.flows import conversation, new_lead
+from tests.service.webhooks.flows import conversation, new_lead
 
 
 class Crash(BaseException):
@@ -91,7 +91,7 @@ def test_two_functions_on_one_lead_never_send_at_once(hooks):
 def test_an_outcome_that_cannot_touch_its_message_does_not_stick_the_queue(hooks):
     """Messages are never deleted, but if one were, its event's outcome is still recorded."""
     from chalicelib.storage.models import MessageModel
-    from tests.webhooks.flows import operator_says
+    from tests.service.webhooks.flows import operator_says
 
     lead = new_lead(hooks)
     hooks.services.dialogs.start(lead, "alice")

@@ -7,7 +7,7 @@ from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.live.delivery_states import LiveDeliveryWatcher
 from chalicelib.live.fanout import Fanout
 from tests.service.live_support import FakeManagement
-from tests.webhooks.flows import new_lead, operator_says
+from tests.service.webhooks.flows import new_lead, operator_says
 
 
 def test_viewers_get_each_delivery_state(hooks):

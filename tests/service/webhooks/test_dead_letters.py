@@ -11,7 +11,7 @@ from chalicelib.storage.deliveries import DeadLetterModel
 from chalicelib.storage.models import BotModel, MessageModel
 from ops import deliveries as ops_deliveries
 from tests.api.conftest import ADMIN, OPERATOR, Api
-from tests.webhooks.flows import new_lead, operator_says
+from tests.service.webhooks.flows import new_lead, operator_says
 
 
 @pytest.fixture

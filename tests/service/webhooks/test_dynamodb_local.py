@@ -13,7 +13,7 @@ from chalicelib.domain.credentials import parse_api_key
 from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.storage.models import MessageModel
 from tests.conftest import make_bot
-from tests.webhooks.conftest import Receiver
+from tests.service.webhooks.conftest import Receiver
 
 
 def _stream_records(endpoint: str, table: str) -> list[dict]:
