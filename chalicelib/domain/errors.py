@@ -34,20 +34,20 @@ class NotParticipant(DomainError):
     code = "not_participant"
 
 
-class NotFound(DomainError):
+class NamedError(DomainError):
+    """An error whose code is given where it is raised, not by its class."""
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(message, **details)
+        self.code = code
+
+
+class NotFound(NamedError):
     """HTTP 404. `code` names what is missing (lead_not_found, bot_not_found, ...)."""
 
-    def __init__(self, code: str, message: str, **details: object) -> None:
-        super().__init__(message, **details)
-        self.code = code
 
-
-class Conflict(DomainError):
+class Conflict(NamedError):
     """HTTP 409 for a conflict that is not a dialog transition (e.g. idempotency_conflict)."""
-
-    def __init__(self, code: str, message: str, **details: object) -> None:
-        super().__init__(message, **details)
-        self.code = code
 
 
 class Unauthorized(DomainError):
