@@ -13,6 +13,7 @@ from chalicelib.api.admin import admin_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
+from chalicelib.api.http import refuse_deep_json
 from chalicelib.api.operator import operator_api
 
 app = Chalice(app_name="handover")
@@ -24,6 +25,8 @@ app.register_blueprint(auth_api)
 app.register_blueprint(operator_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(deliveries_api)
+# JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
+app.register_middleware(refuse_deep_json, "http")
 
 
 # Live events (docs/live-events.md).

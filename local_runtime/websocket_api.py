@@ -170,7 +170,9 @@ class WebsocketApi:
         if isinstance(data, str):
             try:
                 action = json.loads(data).get("action")
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
+                # A frame API Gateway cannot read the action of (deep JSON included, which
+                # here would otherwise end the connection) goes to $default, like any other.
                 action = None
             if isinstance(action, str) and action in self._handlers and not action.startswith("$"):
                 return action

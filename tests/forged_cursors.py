@@ -26,6 +26,14 @@ FORGED = (
     _b64({"s": {"all#9": "start"}}),
     _b64({"k": {"id": {"S": "x"}, "directory": {"S": "other"}, "dead_at": {"S": "x"}}}),
     _b64({"id": {"S": "dl"}, "directory": {"S": "dead_letters"}, "dead_at": {"S": "x"}, "extra": {"S": "x"}}),
+    # Nested 1,000 deep (a RecursionError in the parser, a 500, before the depth scan), and
+    # keys of the right shape holding a lone surrogate, which no stored key holds.
+    base64.urlsafe_b64encode(b"[" * 1000 + b"]" * 1000).decode().rstrip("="),
+    _b64({"s": {"all#0": {"id": {"S": "ld_\ud800"}, "all_key": {"S": "all#0"}, "last_activity_at": {"S": "x"}}}}),
+    _b64({"s": {"waiting#0": {"id": {"S": "ld_\ud800"}, "waiting_key": {"S": "waiting#0"},
+                              "last_activity_at": {"S": "x"}}}}),
+    _b64({"k": {"operator": {"S": "admin"}, "lead_id": {"S": "\udc00"}, "last_activity_at": {"S": "x"}}}),
+    _b64({"k": {"id": {"S": "evt_\ud800"}, "directory": {"S": "dead_letters"}, "dead_at": {"S": "x"}}}),
 )
 
 # The message pages' cursor is the `seq` to continue before (or after).

@@ -25,9 +25,11 @@ from chalicelib.domain.errors import (
     InvalidTransition,
     NotFound,
     NotParticipant,
+    Problems,
     Unauthorized,
     ValidationFailed,
 )
+from chalicelib.text import MAX_JSON_DEPTH, dumps, lone_surrogates, too_deep
 
 logger = logging.getLogger("handover.api")
 
@@ -80,18 +82,42 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
         all_headers["WWW-Authenticate"] = "Bearer"
     if headers:
         all_headers.update(headers)
-    return Response(body=json.dumps({"error": error}), status_code=status, headers=all_headers)
+    return Response(body=dumps({"error": error}), status_code=status, headers=all_headers)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     all_headers = {"Content-Type": "application/json"}
     if headers:
         all_headers.update(headers)
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=all_headers)
+    # text.dumps: a lone surrogate stored before the edge refused them is rendered as U+FFFD,
+    # not a UnicodeEncodeError that fails the page for every operator (issue 18).
+    return Response(body=dumps(body), status_code=status, headers=all_headers)
+
+
+def _is_json(request: Request) -> bool:
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _too_deep() -> HttpError:
+    return HttpError(400, "json_too_deep",
+                     f"JSON may nest arrays and objects at most {MAX_JSON_DEPTH} levels deep",
+                     max_depth=MAX_JSON_DEPTH)
+
+
+def refuse_lone_surrogates(value: Any, root: str = "body") -> None:
+    """A 422 `validation_failed` naming every string (value or key) of a decoded body that
+    holds a lone UTF-16 surrogate: text must be valid Unicode, or it could be stored but
+    never rendered again (issue 18)."""
+    problems = Problems()
+    for path in lone_surrogates(value, root):
+        problems.add(path, "not valid Unicode: holds a lone UTF-16 surrogate (U+D800-U+DFFF)")
+    problems.raise_if_any()
 
 
 def json_body(request: Request, *, required: bool = True) -> Any:
-    """The request's JSON body, or a clear 400/413/415."""
+    """The request's JSON body, or a clear 400/413/415/422. The one place a body becomes a
+    Python value, so no parser downstream ever sees text that is not valid Unicode."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise HttpError(413, "body_too_large", f"the body is over {MAX_BODY_BYTES // 1024} KB")
@@ -99,13 +125,33 @@ def json_body(request: Request, *, required: bool = True) -> Any:
         if required:
             raise HttpError(400, "body_required", "a JSON body is required")
         return None
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
+    if not _is_json(request):
         raise HttpError(415, "unsupported_media_type", "send the body as application/json")
+    # refuse_deep_json has already answered for a route of the app; checked again here (a
+    # few counts in C for an honest body) so that json_body is safe wherever it is called.
+    if too_deep(raw):
+        raise _too_deep()
     try:
-        return json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise HttpError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+    refuse_lone_surrogates(value)
+    return value
+
+
+def refuse_deep_json(request: Request | None, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice HTTP middleware, registered in app.py: a JSON body nested deeper than
+    MAX_JSON_DEPTH is a 400 `json_too_deep` before any route runs. Before, because the bot
+    routes authenticate (and rate-limit, and read the key's bot) before they read the body,
+    and a body that crashes the parser must cost no more than a glance at its bytes, for
+    any caller, signed in or not. Only bodies json_body would parse are scanned (JSON, at
+    most MAX_BODY_BYTES): anything else gets json_body's own 413/415 as before."""
+    if request is not None and _is_json(request):
+        raw = request.raw_body or b""
+        if len(raw) <= MAX_BODY_BYTES and too_deep(raw):
+            error = _too_deep()
+            return error_response(error.status, error.code, error.message, dict(error.details))
+    return get_response(request)
 
 
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:

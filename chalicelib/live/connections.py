@@ -19,6 +19,7 @@ from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
 from chalicelib.domain.tabs import Tab
 from chalicelib.storage.connections import ConnectionStore
+from chalicelib.text import MAX_JSON_DEPTH, lone_surrogates, too_deep
 
 logger = logging.getLogger("handover.live")
 
@@ -51,15 +52,19 @@ class NoPresenceObserver:
         return None
 
 
-def error_frame(code: str, message: str) -> Frame:
-    return {"type": "error", "error": {"code": code, "message": message}}
+def error_frame(code: str, message: str, details: dict[str, Any] | None = None) -> Frame:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"type": "error", "error": error}
 
 
 class BadFrame(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
 
 
 class LiveConnections:
@@ -100,7 +105,7 @@ class LiveConnections:
             message = self._parse(body)
             return self._handle(connection_id, message)
         except BadFrame as bad:
-            return error_frame(bad.code, bad.message)
+            return error_frame(bad.code, bad.message, bad.details)
 
     def reply(self, connection_id: str, frame: Frame) -> None:
         try:
@@ -114,10 +119,20 @@ class LiveConnections:
             raise BadFrame("malformed_frame", "send a JSON object with an `action`")
         if len(body) > MAX_CLIENT_FRAME:
             raise BadFrame("frame_too_large", f"client frames are at most {MAX_CLIENT_FRAME} bytes")
+        # 4 KB of brackets is 2,000 levels: the parser would die of RecursionError (and with
+        # it the handler); the scan neither recurses nor parses.
+        if too_deep(body):
+            raise BadFrame("json_too_deep", f"JSON may nest at most {MAX_JSON_DEPTH} levels deep",
+                           {"max_depth": MAX_JSON_DEPTH})
         try:
             message = json.loads(body)
         except ValueError:
             raise BadFrame("malformed_frame", "the frame is not valid JSON") from None
+        bad_text = lone_surrogates(message, "frame")
+        if bad_text:
+            # As over HTTP (a 422 there): text must be valid Unicode, named field by field.
+            raise BadFrame("invalid_frame", f"not valid Unicode: {', '.join(bad_text)}",
+                           {"fields": dict.fromkeys(bad_text, "holds a lone UTF-16 surrogate (U+D800-U+DFFF)")})
         if not isinstance(message, dict) or not isinstance(message.get("action"), str):
             raise BadFrame("malformed_frame", "send a JSON object with an `action`")
         return message

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.text import has_lone_surrogate, too_deep
 
 
 def bad_cursor() -> ValidationFailed:
@@ -29,7 +30,12 @@ def encode_cursor(position: dict[str, Any]) -> str:
 def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        text = base64.urlsafe_b64decode(padded.encode()).decode()
+        # A forged cursor of 1,000 brackets is 1.4 KB of base64: refused before the parser
+        # recurses into it (a RecursionError, a 500, before this check).
+        if too_deep(text):
+            raise bad_cursor()
+        value = json.loads(text)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise bad_cursor() from None
     if not isinstance(value, dict):
@@ -52,6 +58,8 @@ def check_key(key: Any, expected: dict[str, str | None]) -> dict[str, Any]:
         value = key[name]
         if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
             raise bad_cursor()
+        if has_lone_surrogate(value["S"]):
+            raise bad_cursor()  # no stored key holds one: this API never gave it out
         if not 0 < len(value["S"].encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
             raise bad_cursor()
         if wanted is not None and value["S"] != wanted:

@@ -6,7 +6,7 @@
     live · webhooks                  listeners: pushes to operators, deliveries to bots
     services · views · auth          use cases; the JSON shapes
     storage · adapters               DynamoDB (every PynamoDB expression), S3, AWS clients
-    domain · clock · config · observability    pure rules, no AWS
+    domain · clock · config · observability · text    pure rules, no AWS
 
 A module may import from a lower layer or from its own package; an import sideways (another
 package of the same layer) or up fails here, function-level imports included. Plain `ast`,
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"domain", "clock", "config", "observability"}),
+    frozenset({"domain", "clock", "config", "observability", "text"}),
     frozenset({"storage", "adapters"}),
     frozenset({"services", "views", "auth"}),
     frozenset({"live", "webhooks"}),
