@@ -21,8 +21,9 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 NAMESPACE_DEFAULT = "Handover"
 SERVICE_DEFAULT = "handover"
@@ -33,6 +34,10 @@ WAITING_DIALOGS = "WaitingDialogs"  # gauge: dialogs on the Waiting tab now
 REMINDERS_SENT = "RemindersSent"  # count: `reminder` pushes sent by the scheduled function
 DIALOGS_WAITING_TOO_LONG = "DialogsWaitingTooLong"  # count: `dialog.waiting_too_long` escalations
 PUSHES_GONE = "PushesGone"  # count: pushes to connections that had gone (410)
+RECORDS_SKIPPED = "RecordsSkipped"  # count: stored records a list left out because they could not be rendered
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,27 @@ def recorded(name: str | None = None) -> list[RecordedMetric]:
 def reset_recorded() -> None:
     with _lock:
         _recorded.clear()
+
+
+def render_each(items: Iterable[T], render: Callable[[T], R], what: str) -> list[R]:
+    """`render` of every item, leaving out any whose rendering raises: it is logged with its
+    stack and counted (RECORDS_SKIPPED), so that one bad stored record (written by hand, or
+    before a check existed) never fails a whole list for every caller. Text that only holds
+    a lone surrogate is not such a record: the encoders render it (chalicelib/text.py)."""
+    rendered: list[R] = []
+    for item in items:
+        try:
+            rendered.append(render(item))
+        except Exception:
+            logger().exception("a stored %s could not be rendered; left out: %s", what, _describe(item))
+            count(RECORDS_SKIPPED)
+    return rendered
+
+
+def _describe(item: Any) -> str:
+    # The record's key is enough to find it; its content may be what is broken.
+    for name in ("id", "lead_id"):
+        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        if isinstance(value, str):
+            return f"{name}={value[:100]!r}"
+    return type(item).__name__

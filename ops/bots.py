@@ -16,6 +16,8 @@ from typing import Any
 
 from chalicelib.api.admin_bodies import check_bot_fields
 from chalicelib.domain.errors import DomainError
+from chalicelib.observability import render_each
+from chalicelib.text import dumps
 from chalicelib.views import bot_view
 from ops.config import add_target_arguments, apply_target
 
@@ -60,7 +62,7 @@ def run(argv: list[str]) -> dict[str, Any] | list[dict[str, Any]]:
         bot, secrets = bots.create(check_bot_fields(body, creating=True, local=local))
         return {"bot": bot_view(bot), "api_key": secrets.api_key, "webhook_secret": secrets.webhook_secret}
     if args.command == "list":
-        return [bot_view(bot) for bot in bots.list()]
+        return render_each(bots.list(), bot_view, "bot")
     if args.command == "rotate-key":
         bot, secrets = bots.rotate_key(args.bot_id)
         return {"bot": bot_view(bot), "api_key": secrets.api_key}
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}}),
               file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    # text.dumps: a bot name stored with a lone surrogate prints as U+FFFD, not a crash.
+    print(dumps(result, indent=2))
     return 0
 
 

@@ -20,7 +20,9 @@ import sys
 from typing import Any
 
 from chalicelib.domain.errors import DomainError
+from chalicelib.observability import render_each
 from chalicelib.storage.deliveries import DeliveryModel
+from chalicelib.text import dumps
 from chalicelib.webhooks.dead_letters import MAX_PAGE, dead_letter_view
 from ops.config import add_target_arguments, apply_target
 
@@ -63,7 +65,7 @@ def run(argv: list[str]) -> Any:
     letters = services.webhooks.dead_letters
     if args.command == "list":
         items, cursor = letters.list(limit=max(1, min(MAX_PAGE, args.limit)), cursor=args.cursor, bot_id=args.bot_id)
-        return {"items": [dead_letter_view(item) for item in items], "next_cursor": cursor}
+        return {"items": render_each(items, dead_letter_view, "dead letter"), "next_cursor": cursor}
     if args.command == "show":
         return dead_letter_view(letters.get(args.letter_id))
     if args.command == "replay":
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"error": {"code": error.code, "message": error.message, "details": error.details}},
                          default=str), file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    print(dumps(result, indent=2))
     return 0
 
 

@@ -8,7 +8,6 @@ any Lambda, not only from inside a websocket handler where Chalice knows the end
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Protocol
 
@@ -16,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import Settings
+from chalicelib.text import dumps
 
 logger = logging.getLogger("handover.live")
 
@@ -34,7 +34,9 @@ class Notifier(Protocol):
 
 
 def encode(frame: dict[str, Any]) -> bytes:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # A lone surrogate in stored text (written before the edge refused them) goes out as
+    # U+FFFD: one bad lead must not fail the pushes of a whole fan-out.
+    return dumps(frame, compact=True).encode("utf-8")
 
 
 def _is_gone(error: ClientError) -> bool:

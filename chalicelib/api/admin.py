@@ -10,6 +10,7 @@ from chalicelib.api.admin_bodies import check_bot_fields
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.operator_auth import current_admin
 from chalicelib.bootstrap import services
+from chalicelib.observability import render_each
 from chalicelib.views import bot_view
 
 admin_api = Blueprint(__name__)
@@ -23,7 +24,7 @@ def _request() -> Any:
 @handles_errors
 def list_bots() -> Any:
     current_admin(_request())
-    return json_response({"items": [bot_view(bot) for bot in services().bots.list()]})
+    return json_response({"items": render_each(services().bots.list(), bot_view, "bot")})
 
 
 @admin_api.route("/api/admin/bots", methods=["POST"], content_types=ANY_CONTENT)

@@ -13,6 +13,7 @@ from chalicelib.api.admin_bodies import check_replay, dead_letter_bot_id, dead_l
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
 from chalicelib.api.operator_auth import current_admin
 from chalicelib.bootstrap import services
+from chalicelib.observability import render_each
 from chalicelib.webhooks.dead_letters import MAX_PAGE, dead_letter_view
 
 deliveries_api = Blueprint(__name__)
@@ -29,7 +30,7 @@ def list_dead_letters() -> Any:
         cursor=query_param(request, "cursor"),
         bot_id=dead_letter_bot_id(query_param(request, "bot_id")),
     )
-    return json_response({"items": [dead_letter_view(item) for item in items], "next_cursor": cursor})
+    return json_response({"items": render_each(items, dead_letter_view, "dead letter"), "next_cursor": cursor})
 
 
 @deliveries_api.route("/api/admin/webhooks/dead-letters/{letter_id}", methods=["GET"])

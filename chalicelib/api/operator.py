@@ -22,6 +22,7 @@ from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_res
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import NotFound
+from chalicelib.observability import render_each
 from chalicelib.storage.models import MessageModel
 from chalicelib.storage.tab_pages import DEFAULT_PAGE, MAX_PAGE
 from chalicelib.views import bot_entry_view, bot_view, operator_lead_view, operator_message_view
@@ -44,7 +45,7 @@ def _lead_id(lead_id: str) -> str:
 
 def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict[str, Any]:
     storage = services().attachments
-    views = [operator_message_view(message, storage) for message in items]
+    views = render_each(items, lambda message: operator_message_view(message, storage), "message")
     next_cursor = None
     if len(items) == limit:
         last = int(items[-1].seq)
@@ -170,6 +171,5 @@ def create_upload() -> Any:
 def list_bots() -> Any:
     operator = current_operator(_request())
     bots = services().bots.list()
-    if operator.admin:
-        return json_response({"items": [bot_view(bot) for bot in bots]})
-    return json_response({"items": [bot_entry_view(bot) for bot in bots]})
+    # One bad bot record must not take the bot list (and every dialog row's bot name) away.
+    return json_response({"items": render_each(bots, bot_view if operator.admin else bot_entry_view, "bot")})

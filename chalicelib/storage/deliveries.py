@@ -105,7 +105,8 @@ class DeadLetterModel(Model):
     position = UnicodeAttribute(default="")
     index = NumberAttribute(default=0)
     attempts = NumberAttribute(default=0)
-    # Why it was given up: attempts_exhausted | gone (HTTP 410) | webhook_disabled | no_webhook_url | bot_missing
+    # Why it was given up: attempts_exhausted | gone (HTTP 410) | webhook_disabled | no_webhook_url | bot_disabled
+    # | bot_missing | render_failed (the stored event could not be rendered)
     reason = UnicodeAttribute()
     last_status = NumberAttribute(null=True)
     last_error = UnicodeAttribute(null=True)

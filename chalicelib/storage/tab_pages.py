@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.tabs import Tab
+from chalicelib.observability import render_each
 from chalicelib.storage.dialogs import summary_of
 from chalicelib.storage.models import LeadModel, OperatorDialogModel
 from chalicelib.storage.pages import bad_cursor, check_key, decode_cursor, encode_cursor
@@ -54,7 +55,7 @@ class TabReader:
         result = OperatorDialogModel.by_activity.query(
             username, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
         )
-        items = [_summary_copy(item) for item in result]
+        items = render_each(result, _summary_copy, "Mine-tab item")
         last = result.last_evaluated_key
         return TabPage(items, encode_cursor({"k": last}) if last else None)
 
@@ -88,7 +89,8 @@ class TabReader:
         taken = {shard: 0 for shard in fetched}
         for _, _, shard, _ in merged:
             taken[shard] += 1
-        items = [summary_of(fetched[shard][0][n]) for _, _, shard, n in merged]
+        # One lead that cannot be summed up must not empty the tab for every operator.
+        items = render_each((fetched[shard][0][n] for _, _, shard, n in merged), summary_of, "lead")
         following: dict[str, Any] = {}
         for shard, (leads, last) in fetched.items():
             count = taken[shard]

@@ -39,8 +39,18 @@ def dead_letter_view(letter: DeadLetterModel) -> dict[str, Any]:
         "created_at": letter.created_at,
         "dead_at": letter.dead_at,
         # What was sent, without attachment links (they are made fresh at each attempt).
-        "payload": json.loads(render_body(letter.body, None, 0)),
+        "payload": _payload(letter),
     }
+
+
+def _payload(letter: DeadLetterModel) -> Any:
+    """The event as sent; null for a body that cannot be rendered (the `render_failed`
+    letters): the letter itself must still show, or the list would fail for every admin."""
+    try:
+        return json.loads(render_body(letter.body, None, 0))
+    except Exception:
+        logger.warning("dead letter %s holds a body that cannot be rendered", letter.id)
+        return None
 
 
 class DeadLetters:

@@ -37,6 +37,11 @@ from chalicelib.webhooks.metrics import DEAD_LETTERS, EmfMetrics
 from chalicelib.webhooks.transport import CALL_TIMEOUT_SECONDS, Answer, Transport
 
 logger = logging.getLogger("handover.webhooks")
+# Chalice makes the app's logger ("handover") ERROR-only, and a child logger without a level of
+# its own inherits that: a failed attempt or a dead letter was printed nowhere, in Lambda or in
+# the local runtime. At WARNING they reach CloudWatch (and the runtime's output); each delivery's
+# INFO line stays out. (Records go to the app logger's handler whatever its level.)
+logger.setLevel(logging.WARNING)
 
 # Longer than one call (10 s) plus the writes around it; a function that died is
 # replaced this long after its last claim.
@@ -201,7 +206,11 @@ class WebhookDelivery:
                 finished += 1
                 continue
             assert bot is not None
-            answer = self._call(bot, event)
+            body = self._render(claim, event)
+            if body is None:
+                finished += 1
+                continue
+            answer = self._call(bot, event, body)
             now = iso(self.clock.now())
             if answer.ok:
                 self._delivered(claim, event, answer, now)
@@ -221,8 +230,20 @@ class WebhookDelivery:
                 return finished, False
         return finished, True
 
-    def _call(self, bot: BotModel, event: WebhookEvent) -> Answer:
-        body = render_body(event.body, self.link, self.link_seconds)
+    def _render(self, claim: Claim, event: WebhookEvent) -> bytes | None:
+        """The event's bytes, or None when its stored body cannot be rendered (a record written
+        by hand or by an older version): then the event counts as attempted and goes to the
+        dead letters as `render_failed`, so the lead's queue moves on instead of failing
+        before any attempt, forever (issue 18). Retrying would render the same body again."""
+        try:
+            return render_body(event.body, self.link, self.link_seconds)
+        except Exception as error:
+            logger.exception("webhook %s %s of lead %s cannot be rendered", event.type, event.id, claim.item.lead_id)
+            self._dead_letter(claim, event, "render_failed", None, f"the stored event cannot be rendered: {error!r}"[:500],
+                              attempted=True)
+            return None
+
+    def _call(self, bot: BotModel, event: WebhookEvent, body: bytes) -> Answer:
         timestamp = int(self.wall())
         secrets_ = [bot.webhook_secret, bot.webhook_secret_previous or ""]
         headers = signing.headers(event.id, timestamp, body, secrets_)
@@ -255,7 +276,8 @@ class WebhookDelivery:
         when = iso(self.clock.now() + timedelta(seconds=delay))
         self.queue.retry_later(claim, attempts=attempts, when=when, now=now, status=answer.status,
                                error=_describe(answer))
-        logger.info("webhook to bot %s failed (%s); attempt %d of %d at %s",
+        # WARNING, not INFO: a failing bot must be visible where INFO is not printed (the local runtime).
+        logger.warning("webhook to bot %s failed (%s); attempt %d of %d at %s",
                     claim.item.bot_id, _describe(answer)[:200], attempts + 1, retries.MAX_ATTEMPTS, when)
 
     def _disable(self, bot: BotModel, now: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib.domain.events import DialogEvent, DialogWaiting, OperatorJoined, ReturnedToBot, SystemScriptDue
 from chalicelib.services.changes import Change
 from chalicelib.storage.models import MessageModel
+from chalicelib.text import dumps
 from chalicelib.views import dialog_view, lead_view, webhook_message_view
 
 MESSAGE_CREATED = "message.created"
@@ -45,7 +46,9 @@ def new_event_id() -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # text.dumps: a lone surrogate in a lead stored before the edge refused them is sent as
+    # U+FFFD, so its rendering cannot fail and stall the lead's queue.
+    return dumps(value, compact=True)
 
 
 def _operator(username: str | None) -> dict[str, str] | None:
@@ -106,7 +109,8 @@ def _event_details(event: DialogEvent) -> dict[str, Any]:
 
 def render_body(body: str, link: Callable[[str, str, bool], str] | None, link_seconds: int) -> bytes:
     """The bytes to POST: the stored body with each attachment's S3 key replaced by a fresh
-    presigned download URL (`link(key, filename, inline)`)."""
+    presigned download URL (`link(key, filename, inline)`). Raises on a stored body that is
+    not what events_of writes (the delivery function dead-letters it as `render_failed`)."""
     payload = json.loads(body)
     message = payload.get("data", {}).get("message")
     if message and message.get("attachments"):

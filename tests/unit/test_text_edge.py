@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import random
 import time
 
 import pytest
 from chalice.app import Request
 
+from chalicelib import observability
 from chalicelib.api.http import HttpError, json_body, refuse_deep_json
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.live.connections import BadFrame, LiveConnections
 from chalicelib.storage.pages import check_key, decode_cursor
 from chalicelib.text import MAX_JSON_DEPTH, dumps, lone_surrogates, scrub, too_deep, utf8
+from chalicelib.webhooks.events import render_body
 
 
 def _nested(depth: int, kind: str = "[") -> bytes:
@@ -130,6 +133,27 @@ def test_dumps_renders_a_lone_surrogate_as_the_replacement_character_and_nothing
     assert dumps({"a": [1, 2]}, compact=True) == '{"a":[1,2]}'
     assert utf8("x\ud800") == "x\ufffd".encode() and utf8("ü") == "ü".encode()
     assert scrub("fine") == "fine"
+
+
+def test_a_webhook_body_stored_with_a_lone_surrogate_renders():
+    stored = json.dumps({"id": "evt_1", "data": {"message": {"text": "cut \ud83d", "attachments": []}}},
+                        ensure_ascii=False)
+    with pytest.raises(UnicodeEncodeError):
+        stored.encode("utf-8")  # what stalled the lead's queue before
+    assert json.loads(render_body(stored, None, 0))["data"]["message"]["text"] == "cut \ufffd"
+
+
+def test_render_each_leaves_out_the_item_that_cannot_be_rendered_logs_and_counts_it(caplog):
+    observability.reset_recorded()
+
+    def render(item: dict) -> str:
+        return item["name"].upper()
+
+    with caplog.at_level(logging.ERROR):
+        rendered = observability.render_each([{"name": "a"}, {"id": "ld_bad"}, {"name": "c"}], render, "lead")
+    assert rendered == ["A", "C"]
+    assert [m.name for m in observability.recorded(observability.RECORDS_SKIPPED)] == ["RecordsSkipped"]
+    assert "a stored lead could not be rendered; left out: id='ld_bad'" in caplog.text
 
 
 # --- the edges built on them ----------------------------------------------------------------------
