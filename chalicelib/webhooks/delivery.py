@@ -175,12 +175,15 @@ class WebhookDelivery:
         begun = [item for item in queue if int(item.attempts) or int(item.done) or item.claim]
         head = begun[0] if begun else queue[0]
         if head.next_attempt_at > now:
-            # Waiting for its retry, or another function holds it. What waits behind it is
+            # Waiting for its retry, or another function holds it. What waits behind a retry is
             # not due before it: say so in the `due` index, or the sweep would keep finding
-            # those items first and the retries of other leads would starve behind them.
-            for item in queue:
-                if item is not head and not item.claim and item.next_attempt_at < head.next_attempt_at:
-                    self.queue.defer(item, head.next_attempt_at)
+            # those items first and the retries of other leads would starve behind them. What
+            # waits behind a held head is not deferred: the holder goes on with it as soon as the
+            # head is done, and would find it not due until its own lease ends (a minute).
+            if not head.claim:
+                for item in queue:
+                    if item is not head and not item.claim and item.next_attempt_at < head.next_attempt_at:
+                        self.queue.defer(item, head.next_attempt_at)
             return None
         # None: someone else claimed it first.
         return self.queue.claim(head, secrets.token_hex(8), self._lease_end())

@@ -3,12 +3,14 @@ delivery function -> signed POSTs, with failures, retries and a fake clock."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from chalicelib.clock import iso
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
 from chalicelib.storage.models import MessageModel
 from chalicelib.webhooks import retries
+from chalicelib.webhooks.delivery import _Run
 from tests.service.webhooks.flows import conversation, new_lead, operator_says
 
 
@@ -254,3 +256,22 @@ def test_dynamodb_requests_of_one_delivered_event(hooks, aws):
     hooks.delivery.on_stream(records)
     assert hooks.receiver.delivered()[-1].payload["data"]["message"]["seq"] == int(message.seq)
     assert aws.dynamodb() == ["Query", "UpdateItem", "GetItem", "TransactWriteItems", "Query"]
+
+
+def test_items_behind_a_head_another_function_holds_are_not_deferred_to_its_lease(hooks):
+    """The stream and the sweep often take the same lead at once. The one that finds the head
+    claimed must not defer what waits behind it to the claim's lease end: the holder goes on with
+    the next item as soon as the head is done, and would find it not due for a minute (a reply
+    stuck behind its own join for 60 s; seen under load in the local runtime)."""
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")  # item 1: operator_joined + the script's message
+    operator_says(hooks, lead, "right behind the join")  # item 2
+    delivery = hooks.delivery
+    holder = delivery._claim_head(lead)  # the stream's function holds the head...
+    assert holder is not None
+    assert delivery._claim_head(lead) is None  # ... the sweep's finds it leased and stops
+    delivery._deliver_item(holder, _Run(time.monotonic(), 60.0, {}))
+    delivery.work_lead(lead)  # the holder goes on, at the same instant
+    assert [c.payload["type"] for c in hooks.receiver.delivered()] == [
+        "dialog.operator_joined", "message.created", "message.created"]
+    assert list(DeliveryModel.query(lead)) == []
