@@ -27,7 +27,7 @@ Limits, with the margin each needs below DynamoDB's 409,600 bytes:
   attachments: ≤ ~75 KB); kept as a guard should those limits ever be raised.
 - a bot: 300 KiB. Its scripts (2 × 10 texts × 10,000 characters: up to 800 KB today) are the
   messages one transition appends and the webhook events one deliveries item carries, so a
-  script that fits the bot fits that item too.
+  script that fits the bot fits that item too (`domain/scripts.py` caps what placeholders add).
 """
 
 from __future__ import annotations
