@@ -6,7 +6,7 @@ here). Each body is one call into `chalicelib/handlers.py`."""
 import os
 
 from chalice import Chalice, Rate
-from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, WebsocketEvent
+from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import handlers
 from chalicelib.api.admin import admin_api
@@ -56,6 +56,14 @@ def deliver_webhooks(event: DynamoDBEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def retry_webhooks(event: CloudWatchEvent) -> None:
     handlers.retry_webhooks(event)
+
+
+# Retries due within seconds (1 s, 5 s, 30 s after a failure): an SQS queue of delayed
+# wake-ups, one per waiting lead (docs/webhooks.md, "Fast retries").
+@app.on_sqs_message(queue=os.environ.get("HANDOVER_WEBHOOK_WAKEUPS_QUEUE", handlers.WAKEUPS_QUEUE_DEFAULT),
+                    batch_size=10)
+def retry_webhooks_soon(event: SQSEvent) -> None:
+    handlers.retry_webhooks_soon(event)
 
 
 # Per minute: reminders to operators with a pending notification (R14) and the waiting-room

@@ -16,6 +16,7 @@ from functools import lru_cache
 from chalicelib.adapters.attachments import DOWNLOAD_URL_SECONDS, AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
 from chalicelib.adapters.notifier import ManagementApiNotifier
+from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
 from chalicelib.auth.tickets import redeem_ticket
 from chalicelib.auth.tokens import TokenVerifier, build_verifier
@@ -160,6 +161,8 @@ def build_webhooks(settings: Settings, clock: Clock, attachments: AttachmentStor
         link=attachments.download_url,
         link_seconds=DOWNLOAD_URL_SECONDS,
         watcher=watcher,
+        # Retries due within seconds (docs/webhooks.md); without a queue the sweep runs them.
+        wakeups=SqsWakeups(settings) if SqsWakeups.configured(settings) else None,
     )
     return Webhooks(WebhookOutbox(clock), delivery, DeadLetters(clock, watcher))
 

@@ -12,6 +12,10 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+# The webhook wake-up queue's name unless HANDOVER_WEBHOOK_WAKEUPS_QUEUE says otherwise
+# (app.py declares its trigger with it; the local runtime's queue in moto has this name).
+WAKEUPS_QUEUE_DEFAULT = "handover-webhook-wakeups"
+
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
@@ -42,6 +46,11 @@ class Settings:
     ws_management_endpoint: str | None = None
     # Number of write shards of the tab indexes (see docs/data-model.md).
     tab_shards: int = 1
+    # The webhook wake-up queue (docs/webhooks.md, "Fast retries"): its URL in AWS (set by
+    # infra/); locally SQS is moto at `sqs_endpoint` and the queue is found by its name.
+    sqs_endpoint: str | None = None
+    webhook_wakeups_queue: str = WAKEUPS_QUEUE_DEFAULT
+    webhook_wakeups_queue_url: str | None = None
     # The scheduled function's period: 60 s in AWS (`Rate(1, MINUTES)` in app.py); the local
     # runtime's HANDOVER_SCHEDULE_SECONDS when set (docs/notifications.md).
     schedule_seconds: float = 60.0
@@ -93,6 +102,9 @@ def load_settings() -> Settings:
         ws_url=_env("HANDOVER_WS_URL"),
         ws_management_endpoint=_env("HANDOVER_WS_MANAGEMENT_ENDPOINT") or None,
         tab_shards=max(1, int(_env("HANDOVER_TAB_SHARDS", "1") or "1")),
+        sqs_endpoint=_env("HANDOVER_SQS_ENDPOINT") or None,
+        webhook_wakeups_queue=_env("HANDOVER_WEBHOOK_WAKEUPS_QUEUE") or WAKEUPS_QUEUE_DEFAULT,
+        webhook_wakeups_queue_url=_env("HANDOVER_WEBHOOK_WAKEUPS_QUEUE_URL") or None,
         schedule_seconds=schedule_seconds,
         # One period by default: a minute in AWS; locally the reminders keep the fast pace.
         reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice.app import Response, WebsocketEvent
 
-from chalicelib import bootstrap, observability
+from chalicelib import bootstrap, config, observability
 from chalicelib.adapters.aws_errors import is_transient
 from chalicelib.domain.tabs import Tab
 from chalicelib.live.connections import error_frame
@@ -22,6 +22,9 @@ logger = logging.getLogger("handover.handlers")
 # What `chalice package` puts in the template when HANDOVER_DELIVERIES_STREAM_ARN is unset;
 # infra/ overrides the event source's `Stream` with the real ARN (docs/webhooks.md).
 STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/handover-deliveries/stream/PLACEHOLDER"
+# The wake-up queue's name when HANDOVER_WEBHOOK_WAKEUPS_QUEUE is unset (the local runtime's
+# queue in moto); infra/ points the event source at the stage's queue.
+WAKEUPS_QUEUE_DEFAULT = config.WAKEUPS_QUEUE_DEFAULT
 
 
 # --- the websocket API (docs/live-events.md) ---------------------------------------------------
@@ -94,6 +97,11 @@ def deliver_webhooks(event: Iterable[Any]) -> int:
 def retry_webhooks(event: Any = None) -> int:
     """Per minute: the leads whose retry is due, or whose delivery function died."""
     return bootstrap.services().webhooks.delivery.sweep(_time_left(event))
+
+
+def retry_webhooks_soon(event: Iterable[Any]) -> int:
+    """The wake-up queue: leads whose retry is due now (queued, delayed, when it failed)."""
+    return bootstrap.services().webhooks.delivery.on_wakeups(event, _time_left(event))
 
 
 # --- the per-minute schedules (docs/notifications.md, docs/runbook.md) ---------------------------

@@ -96,8 +96,10 @@ def message_view(message: MessageModel, link: Callable[[Attachment], str] | None
 
 
 def attachment_link(storage: AttachmentStorage) -> Callable[[Attachment], str]:
-    """A short-lived presigned GET; a previewable picture opens inline, anything else downloads."""
-    return lambda attachment: storage.download_url(attachment.key, attachment.name, inline=bool(attachment.preview))
+    """A short-lived presigned GET; a previewable picture opens inline (as its checked type),
+    anything else downloads (as application/octet-stream)."""
+    return lambda attachment: storage.download_url(attachment.key, attachment.name, inline=bool(attachment.preview),
+                                                   content_type=attachment.content_type)
 
 
 def operator_message_view(message: MessageModel, storage: AttachmentStorage) -> dict[str, Any]:

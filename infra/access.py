@@ -38,6 +38,8 @@ class Access:
     manage_connections: bool = False
     # Table kinds whose stream triggers the function.
     streams: frozenset[str] = frozenset()
+    # May queue webhook wake-ups (sqs:SendMessage on the wake-up queue, docs/webhooks.md).
+    wakeups: bool = False
     timeout_seconds: int = 30
 
     def tables(self) -> frozenset[str]:
@@ -75,6 +77,7 @@ FUNCTIONS: dict[str, Access] = {
         attachments=DOWNLOAD,
         manage_connections=True,
         streams=frozenset({"deliveries"}),
+        wakeups=True,
         timeout_seconds=120,
     ),
     # Per minute: retries that are due, and deliveries whose function died mid-attempt.
@@ -82,7 +85,17 @@ FUNCTIONS: dict[str, Access] = {
         write="bots deliveries dead_letters messages connections",
         attachments=DOWNLOAD,
         manage_connections=True,
+        wakeups=True,
         timeout_seconds=55,
+    ),
+    # The wake-up queue: retries due within seconds (1 s, 5 s, 30 s after a failure). Its
+    # trigger's receive/delete rights on the queue are added with the trigger (infra/functions.py).
+    "RetryWebhooksSoon": _access(
+        write="bots deliveries dead_letters messages connections",
+        attachments=DOWNLOAD,
+        manage_connections=True,
+        wakeups=True,
+        timeout_seconds=60,
     ),
     # Per minute: reminders (R14) and the waiting-room escalation (docs/notifications.md).
     "SendReminders": _access(

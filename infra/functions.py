@@ -7,6 +7,7 @@ under the hood), then tightened here:
 - explicit function names (`handover-<stage>-<Function>`) so that ops find them in the console;
 - the stream trigger on the real table stream, with bounded retries, batch bisection and an
   on-failure destination (an SQS queue that is alarmed);
+- the webhook wake-up queue (retries due within seconds) and its trigger;
 - throttling on both API stages; readable API names for the console and the alarms.
 
 Nothing here needs AWS credentials: `chalice package` only builds the zip and the template.
@@ -56,6 +57,11 @@ _RUNTIME_PROVIDED_INFO = re.compile(r"^(botocore|boto3|s3transfer)-[^/]+\.dist-i
 # given up, so this bounds a poison batch without losing the delivery itself.
 STREAM_MAX_RETRIES = 5
 STREAM_MAX_RECORD_AGE_SECONDS = 6 * 3600
+# The webhook wake-up queue (docs/webhooks.md, "Fast retries"): visibility 6x its consumer's
+# timeout (AWS's advice for Lambda triggers); an hour-old wake-up is the sweep's long since.
+WAKEUPS_VISIBILITY_SECONDS = 6 * 60
+WAKEUPS_RETENTION = Duration.hours(1)
+WAKEUPS_RECEIVE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-per-function-by-infra"
 
 
@@ -131,6 +137,18 @@ class HandoverFunctions(Construct):
         self.roles: dict[str, iam.Role] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.failure_queues: dict[str, sqs.Queue] = {}
+        self.wakeups = sqs.Queue(
+            self,
+            "WebhookWakeups",
+            queue_name=f"{stage.stack_name}-webhook-wakeups",
+            visibility_timeout=Duration.seconds(WAKEUPS_VISIBILITY_SECONDS),
+            retention_period=WAKEUPS_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        # The app sends to it by URL. Not by name: `chalice package` imports app.py with these
+        # variables set, and a token in the trigger's name would break the template.
+        environment["HANDOVER_WEBHOOK_WAKEUPS_QUEUE_URL"] = self.wakeups.queue_url
 
         # Chalice needs a region to build the template (it is only written into it).
         os.environ.setdefault("AWS_DEFAULT_REGION", Stack.of(self).region)
@@ -221,6 +239,8 @@ class HandoverFunctions(Construct):
         for event_name, event in info.events.items():
             if event["Type"] == "DynamoDB":
                 self._stream_trigger(info, event_name, event, role)
+            elif event["Type"] == "SQS":
+                self._wakeups_trigger(info, event_name, role)
             elif event["Type"] not in ("Schedule",):
                 raise ValueError(f"{info.logical_id}: no infra for a {event['Type']} trigger yet (infra/functions.py)")
         self.roles[info.logical_id] = role
@@ -248,6 +268,9 @@ class HandoverFunctions(Construct):
                 actions=list(access.attachments),
                 resources=[f"arn:{Aws.PARTITION}:s3:::{self.attachments_bucket_name}/{ATTACHMENTS_PREFIX}*"],
             ))
+        if access.wakeups:
+            statements.append(iam.PolicyStatement(sid="QueueWakeups", actions=["sqs:SendMessage"],
+                                                  resources=[self.wakeups.queue_arn]))
         if access.manage_connections and self.has_websockets:
             api = self.resource("WebsocketAPI").ref
             statements.append(iam.PolicyStatement(
@@ -282,6 +305,16 @@ class HandoverFunctions(Construct):
         cfn.add_property_override(f"{prefix}.BisectBatchOnFunctionError", True)
         cfn.add_property_override(f"{prefix}.MaximumRecordAgeInSeconds", STREAM_MAX_RECORD_AGE_SECONDS)
         cfn.add_property_override(f"{prefix}.DestinationConfig", {"OnFailure": {"Type": "SQS", "Destination": queue.queue_arn}})
+
+    def _wakeups_trigger(self, info: FunctionInfo, event_name: str, role: iam.Role) -> None:
+        """The one queue the app consumes: the webhook wake-ups (app.py names it by a
+        placeholder at `chalice package` time; the trigger gets the stage's queue)."""
+        role.add_to_policy(iam.PolicyStatement(sid="ReceiveWakeups", actions=list(WAKEUPS_RECEIVE_ACTIONS),
+                                               resources=[self.wakeups.queue_arn]))
+        if FUNCTIONS[info.logical_id].timeout_seconds * 6 > WAKEUPS_VISIBILITY_SECONDS:
+            raise ValueError(f"{info.logical_id}: a timeout over 1/6 of the queue's visibility timeout")
+        self.resource(info.logical_id).add_property_override(f"Events.{event_name}.Properties.Queue",
+                                                             self.wakeups.queue_arn)
 
     def _stream_kind(self, info: FunctionInfo, configured: Any) -> str:
         """The table whose stream the handler named: by the table name in its (placeholder)

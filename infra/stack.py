@@ -23,6 +23,8 @@ LOCAL_ONLY_SETTINGS = frozenset({
     "HANDOVER_DYNAMODB_ENDPOINT",
     "HANDOVER_S3_ENDPOINT",
     "HANDOVER_COGNITO_ENDPOINT",
+    "HANDOVER_SQS_ENDPOINT",  # moto's SQS; in AWS the wake-up queue is named by its URL
+    "HANDOVER_WEBHOOK_WAKEUPS_QUEUE",  # its name, for the local runtime (infra/ sets the trigger's ARN)
     "HANDOVER_COGNITO_ISSUER",  # derived from the pool id and region
     "HANDOVER_COGNITO_JWKS_URL",  # derived from the issuer
     "HANDOVER_SCHEDULE_SECONDS",  # 60 s: the schedules' rate(1 minute)

@@ -1,6 +1,15 @@
 """The HTTP side of the local gateway: the REST routes through Chalice's LocalGateway,
 the static operator UI at `/`, its `config.json`, and other static pages under a prefix
-(the runtime serves the demo's lead simulator at `/demo/`)."""
+(the runtime serves the demo's lead simulator at `/demo/`).
+
+What the gateway refuses itself, before the app runs, it answers like the app's errors:
+JSON `{"error": {"code", "message"}}`, with the status API Gateway gives (docs/local-runtime.md,
+"Errors the gateway answers"): a body over 10 MB is 413 `request_too_large`, headers over
+API Gateway's 10,240 bytes 431 `request_header_fields_too_large`, a path or method no route
+declares 403 `missing_authentication_token`, an integration over 29 s 504
+`integration_timeout`, a request the HTTP parser cannot read 400 `bad_request`. (aiohttp
+would answer most of these in text/plain.)
+"""
 
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import http_exceptions, web, web_protocol
 from chalice.local import LocalGatewayException, RouteMatcher
 
 from local_runtime.invoker import Invoker, log_line
@@ -24,6 +33,76 @@ log = logging.getLogger("local_runtime")
 # API Gateway refuses REST payloads over 10 MB and answers 504 after 29 s.
 MAX_REST_BODY = 10 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 29.0
+# API Gateway's quota on "the total combined size of request line and header values".
+MAX_HEADER_BYTES = 10 * 1024
+# aiohttp's parser refuses a header line over 8,190 bytes by default, before the quota above
+# can be checked: it reads up to this much, and the gateway answers the rest.
+PARSER_LIMIT = 64 * 1024
+
+
+def gateway_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """An error the gateway answers itself, in the app's error shape."""
+    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+def header_bytes(request: web.BaseRequest) -> int:
+    line = len(request.method) + len(request.raw_path) + len("HTTP/1.1") + 2
+    return line + sum(len(name) + len(value) for name, value in request.raw_headers)
+
+
+@web.middleware
+async def api_gateway_limits(request: web.Request, handler: Any) -> web.StreamResponse:
+    """API Gateway's limits on what reaches a route: headers first, then the body's length."""
+    refusal = None
+    if header_bytes(request) > MAX_HEADER_BYTES:
+        refusal = _headers_too_large()
+    elif (request.content_length or 0) > MAX_REST_BODY:
+        refusal = _too_large()
+    if refusal is None:
+        return await handler(request)
+    log_line("REST", f"{request.method} {request.path}", refusal.status, time.perf_counter())
+    return refusal
+
+
+def _headers_too_large() -> web.Response:
+    return gateway_error(431, "request_header_fields_too_large",
+                         f"the request line and headers are over API Gateway's {MAX_HEADER_BYTES} bytes")
+
+
+def _too_large() -> web.Response:
+    return gateway_error(413, "request_too_large", f"the body is over API Gateway's {MAX_REST_BODY // 2**20} MB")
+
+
+class _JsonErrorsHandler(web_protocol.RequestHandler):
+    """aiohttp's protocol handler, answering what its HTTP parser refuses (a request line or
+    header it cannot read) as JSON instead of text/plain."""
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)  # logs it, refuses if already answering
+        if isinstance(exc, http_exceptions.LineTooLong):  # a header (or the URL) past PARSER_LIMIT
+            response = _headers_too_large()
+        else:
+            code = "bad_request" if status == 400 else "internal_error" if status >= 500 else "request_refused"
+            response = gateway_error(status, code, f"the gateway could not read the request: {message or status}"[:300])
+        response.force_close()
+        return response
+
+
+class _JsonErrorsServer(web.Server):
+    def __call__(self) -> web_protocol.RequestHandler:
+        return _JsonErrorsHandler(self, loop=self._loop, **self._kwargs)
+
+
+class GatewayRunner(web.AppRunner):
+    """The runtime's runner: the app's server with the JSON-answering protocol handler.
+    (aiohttp has no public hook for the parser's errors; tests/integration/test_gateway_errors.py
+    notices if an upgrade of aiohttp breaks this.)"""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _JsonErrorsServer
+        return server
 
 
 class RestGateway:
@@ -61,19 +140,22 @@ class RestGateway:
     async def page_file(self, root: Path, request: web.Request) -> web.StreamResponse:
         return self._file(root, request.match_info["path"] or "index.html")
 
-    def _is_api(self, path: str) -> bool:
+    def _route(self, path: str) -> str | None:
         try:
-            self.routes_matcher.match_route(path)
-            return True
+            return self.routes_matcher.match_route(path).route
         except ValueError:
-            return False
+            return None
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if self._is_api(request.path_qs) or path.startswith(("/api/", "/bot/")):
+        route = self._route(request.path_qs)
+        if route is not None and request.method != "OPTIONS" and request.method not in self.invoker.app.routes[route]:
+            # API Gateway has no such method on the resource (Chalice would answer its own 405).
+            return _no_route()
+        if route is not None or path.startswith(("/api/", "/bot/")):
             return await self.rest(request)
         if request.method not in ("GET", "HEAD"):
-            return web.json_response({"message": "Missing Authentication Token"}, status=403)
+            return _no_route()
         if path == "/favicon.ico" and not (self.static_dir / "favicon.ico").is_file():
             # Browsers ask for it unprompted; a 404 would be console noise in browser tests.
             return web.Response(status=204, headers=self.security_headers)
@@ -94,7 +176,11 @@ class RestGateway:
 
     async def rest(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await request.read() if request.body_exists else None
+        try:
+            body = await request.read() if request.body_exists else None
+        except web.HTTPRequestEntityTooLarge:  # a chunked body, with no Content-Length to check first
+            log_line("REST", f"{request.method} {request.path}", 413, started)
+            return _too_large()
         headers = {name: value for name, value in request.headers.items()}
         call = asyncio.ensure_future(self.invoker.rest(request.method, request.path_qs, headers, body or None))
         try:
@@ -108,13 +194,15 @@ class RestGateway:
                 payload = base64.b64decode(payload)
         except TimeoutError:
             status, response_headers, multi = 504, {"x-amzn-ErrorType": "InternalServerErrorException"}, {}
-            payload = json.dumps({"message": "Endpoint request timed out"})
+            payload = _error_body("integration_timeout", "Endpoint request timed out")
         except LocalGatewayException as error:
-            status, response_headers, multi, payload = error.CODE, dict(error.headers), {}, error.body
+            # Chalice's own refusals (no route, an authorizer's 401/403): in the same shape.
+            status, response_headers, multi = error.CODE, dict(error.headers), {}
+            payload = _error_body(*_chalice_error(error))
         except Exception:
             log.exception("the gateway could not run %s %s", request.method, request.path)
             status, response_headers, multi = 502, {"x-amzn-ErrorType": "InternalServerErrorException"}, {}
-            payload = json.dumps({"message": "Internal server error"})
+            payload = _error_body("internal_error", "Internal server error")
         response = web.Response(status=status, body=payload if payload is not None else b"")
         content_type = response_headers.pop("Content-Type", None) or response_headers.pop("content-type", None)
         response.headers["Content-Type"] = content_type or "application/json"
@@ -125,3 +213,21 @@ class RestGateway:
                 response.headers.add(name, str(value))
         log_line("REST", f"{request.method} {request.path}", status, started)
         return response
+
+
+def _no_route() -> web.Response:
+    # API Gateway's MISSING_AUTHENTICATION_TOKEN: its answer to a path or method it has no route for.
+    return gateway_error(403, "missing_authentication_token", "Missing Authentication Token")
+
+
+def _error_body(code: str, message: str) -> str:
+    return json.dumps({"error": {"code": code, "message": message}})
+
+
+def _chalice_error(error: LocalGatewayException) -> tuple[str, str]:
+    try:
+        message = str(json.loads(error.body or b"{}").get("message") or "")
+    except (ValueError, AttributeError):
+        message = ""
+    message = message or {401: "Unauthorized", 403: "Forbidden"}.get(error.CODE, "Refused")
+    return "_".join(message.lower().split()), message

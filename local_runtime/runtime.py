@@ -27,7 +27,7 @@ from aiohttp import web
 
 from local_runtime.backends import Backends, start_backends
 from local_runtime.demo import SIMULATOR_DIR, Demo
-from local_runtime.gateway import MAX_REST_BODY, RestGateway
+from local_runtime.gateway import MAX_REST_BODY, PARSER_LIMIT, GatewayRunner, RestGateway, api_gateway_limits
 from local_runtime.invoker import Invoker
 from local_runtime.scheduler import Scheduler
 from local_runtime.seed import OPERATORS, seed_bucket, seed_cognito
@@ -137,14 +137,16 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
                            local_headers(url, backends.moto_endpoint, ATTACHMENTS_BUCKET),
                            # The lead simulator's page, with or without the demo bot behind it.
                            pages={"/demo": SIMULATOR_DIR})
-        web_app = web.Application(client_max_size=MAX_REST_BODY)
+        # The body and header limits are API Gateway's, answered in JSON (local_runtime/gateway.py).
+        web_app = web.Application(client_max_size=MAX_REST_BODY, middlewares=[api_gateway_limits],
+                                  handler_args={"max_line_size": PARSER_LIMIT, "max_field_size": PARSER_LIMIT})
         web_app.add_routes(websockets.routes())
         demo = None
         if options.demo:
             demo = Demo(url, options.data_dir)
             web_app.add_routes(demo.routes())
         web_app.add_routes(rest.routes())
-        runner = web.AppRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=2)
+        runner = GatewayRunner(web_app, access_log=None, handle_signals=False, shutdown_timeout=2)
         await runner.setup()
         await web.SockSite(runner, sock).start()
         running = Running(url, ws_url, backends, runner, invoker, websockets)

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import Settings
-from chalicelib.domain.files import SNIFF_BYTES
+from chalicelib.domain.files import PREVIEW_TYPES, SNIFF_BYTES
 
 UPLOAD_URL_SECONDS = 15 * 60
 # Objects arrive tagged as pending; the bucket's lifecycle rule (infra/storage.py) expires
@@ -20,6 +20,8 @@ UPLOAD_URL_SECONDS = 15 * 60
 USAGE_TAG = "handover-upload"
 PENDING_TAGGING = f"<Tagging><TagSet><Tag><Key>{USAGE_TAG}</Key><Value>pending</Value></Tag></TagSet></Tagging>"
 DOWNLOAD_URL_SECONDS = 10 * 60
+# What a link that is not a preview serves its file as: bytes to save, never a page to render.
+DOWNLOAD_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,14 @@ class AttachmentStorage:
             size = int(response.get("ContentLength", len(head)))
         return StoredObject(size, head)
 
-    def download_url(self, key: str, filename: str, inline: bool) -> str:
+    def download_url(self, key: str, filename: str, inline: bool, content_type: str | None = None) -> str:
+        """A short-lived presigned GET. S3 would answer with the Content-Type stored with the
+        object, which the uploader announced; the link pins it instead (`response-content-type`):
+        a checked picture shown inline (`inline`, `content_type` one of PREVIEW_TYPES) is served
+        as that type, everything else as application/octet-stream, to download. A browser then
+        never renders an upload as a page, whatever it holds (S3 cannot add
+        `X-Content-Type-Options: nosniff` to a presigned GET: docs/security.md)."""
+        inline = inline and content_type in PREVIEW_TYPES
         disposition = "inline" if inline else "attachment"
         # RFC 6266/5987: the UTF-8 name travels percent-encoded, so any file name is safe here.
         encoded = quote(filename, safe="")
@@ -88,6 +97,7 @@ class AttachmentStorage:
                 "Bucket": self.bucket,
                 "Key": key,
                 "ResponseContentDisposition": f"{disposition}; filename*=UTF-8''{encoded}",
+                "ResponseContentType": content_type if inline else DOWNLOAD_CONTENT_TYPE,
             },
             ExpiresIn=DOWNLOAD_URL_SECONDS,
         )

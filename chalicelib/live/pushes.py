@@ -21,10 +21,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Protocol
 
 from chalicelib.adapters.attachments import AttachmentStorage
+from chalicelib.adapters.notifier import MAX_FRAME_BYTES, encode
 from chalicelib.clock import Clock
 from chalicelib.domain.tabs import CountsMoved, counts_moved
 from chalicelib.live import routing
@@ -90,7 +92,7 @@ class LivePushes:
             logger.exception("live events for dialog %s were not pushed", getattr(change.lead, "id", "?"))
 
     def _push(self, change: Change) -> None:
-        pushes = routing.plan(change, self._message_view, operator_lead_view)
+        pushes = [_within_limit(push) for push in routing.plan(change, self._message_view, operator_lead_view)]
         moved = counts_moved(change.before, change.after) if self.counts is not None else CountsMoved()
         audiences = {push.audience for push in pushes}
         if moved.shared:
@@ -173,6 +175,27 @@ def _lookup_pool() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-audience")
         return _pool
+
+
+def _within_limit(push: routing.Push) -> routing.Push:
+    """The push, or, when its frame is over API Gateway's 128 KB (a big lead, say), the same
+    push with a small frame that says what changed: the notifier would refuse the big one
+    and an open panel would go stale without a sign. Measured once per frame, not per
+    connection, with the notifier's own encoding."""
+    try:
+        size = len(encode(push.frame))
+    except ValueError:  # not encodable (a lone surrogate): it could not be pushed either
+        size = MAX_FRAME_BYTES + 1
+    if size <= MAX_FRAME_BYTES:
+        return push
+    small = routing.changed_instead(push.frame)
+    if small is None:
+        logger.error("frame %s of %d bytes is over API Gateway's limit and has no small form; not sent",
+                     push.frame.get("type"), size)
+        return push
+    logger.info("frame %s of %d bytes is over API Gateway's limit; sent as %s", push.frame.get("type"), size,
+                small["type"])
+    return replace(push, frame=small)
 
 
 def _connection_ids(operators: set[str], found: dict[Audience, list[Connection]],

@@ -132,3 +132,22 @@ def plan(
     # All: every dialog is on it; only connections showing it care about its churn.
     pushes.append(Push(ALL_TAB, tab_frame("added" if change.created else "updated", Tab.ALL)))
     return pushes
+
+
+# The frames sent instead of one that API Gateway would refuse (over 128 KB): what changed,
+# for the UI to read over REST. Only these two carry content without a small bound (a lead's
+# attributes, a message with its presigned links); tab, counts and state frames hold a summary.
+LEAD_CHANGED = "lead.changed"
+MESSAGE_CHANGED = "message.changed"
+
+
+def changed_instead(frame: Frame) -> Frame | None:
+    """The small "changed, fetch it" frame for a frame too large to push, or None if the
+    frame is of a kind that has none."""
+    if frame.get("type") == "lead.updated":
+        return {"type": LEAD_CHANGED, "dialog_id": frame["lead"]["id"]}
+    if frame.get("type") == "message.created":
+        message = frame["message"]
+        return {"type": MESSAGE_CHANGED, "dialog_id": frame["dialog_id"], "seq": message["seq"],
+                "from": message["from"]}
+    return None

@@ -14,7 +14,9 @@ from chalicelib.clock import Clock, iso
 from chalicelib.domain.credentials import new_api_key, new_webhook_secret
 from chalicelib.domain.errors import Busy, NotFound
 from chalicelib.domain.ids import new_bot_id
+from chalicelib.domain.sizes import BOT_LIMIT, check_size
 from chalicelib.storage.bots import BotStore
+from chalicelib.storage.item_sizes import stored_size
 from chalicelib.storage.models import BotModel
 
 _ROTATION_ATTEMPTS = 5
@@ -51,6 +53,7 @@ class BotService:
             created_at=now,
             updated_at=now,
         )
+        check_size("bot", stored_size(bot), BOT_LIMIT)
         self.store.add(bot)
         return bot, BotSecrets(api_key=key.value, webhook_secret=secret)
 
@@ -66,6 +69,8 @@ class BotService:
     def update(self, bot_id: str, fields: dict[str, Any]) -> BotModel:
         bot = self.get(bot_id)
         if fields:
+            # On the bot as it would be: two edits, each of one script, may add up past it.
+            check_size("bot", stored_size(bot, fields), BOT_LIMIT)
             self.store.change(bot, fields, iso(self.clock.now()))
         return bot
 

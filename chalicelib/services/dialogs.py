@@ -22,12 +22,14 @@ from chalicelib.domain.dialog_state import DialogState
 from chalicelib.domain.errors import Busy, Conflict, NotFound, Unauthorized
 from chalicelib.domain.events import SystemScriptDue
 from chalicelib.domain.ids import lead_id as make_lead_id
+from chalicelib.domain.sizes import LEAD_LIMIT, MESSAGE_LIMIT, check_size
 from chalicelib.services.changes import Change, Consequences
 from chalicelib.services.system_messages import transition_messages
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.dialog_write import DialogWrite
 from chalicelib.storage.dialogs import DialogStore, dialog_of, lead_attributes
 from chalicelib.storage.errors import CONDITION_FAILED, RefTaken, WriteConflict
+from chalicelib.storage.item_sizes import stored_size
 from chalicelib.storage.models import BotModel, LeadModel, MessageModel, MessageRefModel
 
 T = TypeVar("T")
@@ -90,6 +92,7 @@ class DialogService:
             now = iso(self.clock.now())
             if loaded.lead is None:
                 lead = self._new_lead(lead_id, key.bot_id, lead_ref, changes, now)
+                check_size("lead", stored_size(lead), LEAD_LIMIT)
                 write = DialogWrite(self.store)
                 write.create_lead(lead)
                 self._finish(write, Change(lead=lead, before=None, after=dialog_of(lead), lead_updated=True))
@@ -136,6 +139,8 @@ class DialogService:
         lead.attributes = merged
         if not changed:
             return
+        # On the merged result: two PUTs each well under the limit may add up past it.
+        check_size("lead", stored_size(lead, changed), LEAD_LIMIT)
         write = DialogWrite(self.store, read=lead)
         write.edit_lead(lead, changed)
         dialog = dialog_of(lead)
@@ -162,6 +167,7 @@ class DialogService:
             message = MessageModel(lead_id, int(lead.seq) + 1, sender=incoming.sender, text=incoming.text,
                                    attachments=attachments, bot_message_id=incoming.message_id, created_at=now,
                                    sent_at=incoming.sent_at)
+            check_size("message", stored_size(message), MESSAGE_LIMIT)
             write.add_messages(lead, [message], now, unread=1 if incoming.sender == "lead" else 0)
             write.remember_ref(MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(),
                                                created_at=now))
@@ -263,6 +269,7 @@ class DialogService:
             now = iso(self.clock.now())
             message = MessageModel(lead_id, int(lead.seq) + 1, sender="operator", operator=operator, text=text,
                                    attachments=attachments, created_at=now, delivery="sent")
+            check_size("message", stored_size(message), MESSAGE_LIMIT)
             # The operator answered: the lead's messages count as read.
             write.add_messages(lead, [message], now, unread=None)
             write.remember_ref(MessageRefModel(lead_id, ref, seq=message.seq, fingerprint=incoming.fingerprint(),

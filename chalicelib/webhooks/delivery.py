@@ -10,8 +10,9 @@ by the per-minute sweep.
 At least once: an event is marked done only after the bot answered 2xx, so a crash after
 sending sends it again, with the same `webhook-id` (bots dedupe on it).
 
-Triggers: the `deliveries` table's stream (every new item), and the per-minute sweep, which
-Queries the `due` index for items whose retry time (or lease) has passed.
+Triggers: the `deliveries` table's stream (every new item), the per-minute sweep, which
+Queries the `due` index for items whose retry time (or lease) has passed, and the wake-up
+queue, which runs a retry due within seconds when it is due (webhooks/wakeups.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from chalicelib.adapters.wakeup_queue import leads_of
 from chalicelib.clock import Clock, iso
 from chalicelib.storage.bots import BotStore
 from chalicelib.storage.deliveries import WebhookEvent
@@ -35,6 +37,7 @@ from chalicelib.webhooks import retries, signing
 from chalicelib.webhooks.events import render_body
 from chalicelib.webhooks.metrics import DEAD_LETTERS, EmfMetrics
 from chalicelib.webhooks.transport import CALL_TIMEOUT_SECONDS, Answer, Transport
+from chalicelib.webhooks.wakeups import Wakeups, wake_delay
 
 logger = logging.getLogger("handover.webhooks")
 # Chalice makes the app's logger ("handover") ERROR-only, and a child logger without a level of
@@ -93,6 +96,7 @@ class WebhookDelivery:
         workers: int = WORKERS,
         queue: DeliveryQueue | None = None,
         bots: BotStore | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.clock = clock
         self.transport = transport
@@ -109,6 +113,7 @@ class WebhookDelivery:
         self.workers = workers
         self.queue = queue or DeliveryQueue()
         self.bots = bots or BotStore()
+        self.wakeups = wakeups
 
     # --- triggers -----------------------------------------------------------------------
     def on_stream(self, records: Iterable[Any], time_left: float | None = None) -> int:
@@ -162,6 +167,7 @@ class WebhookDelivery:
                 return finished
             finished += count
             if not more:
+                self._wake_when_due(claim)
                 return finished
         return finished
 
@@ -251,6 +257,28 @@ class WebhookDelivery:
         secrets_ = [bot.webhook_secret, bot.webhook_secret_previous or ""]
         headers = signing.headers(event.id, timestamp, body, secrets_)
         return self.transport.post(str(bot.webhook_url), body, headers)
+
+    # --- fast retries: the wake-up queue (chalicelib/webhooks/wakeups.py) -----------------
+    def on_wakeups(self, records: Iterable[Any], time_left: float | None = None) -> int:
+        """The wake-up queue: work each named lead's queue, as the stream does. Never raises
+        (a lead's trouble is logged and the sweep retries), so a wake-up is never redelivered."""
+        return self._work(leads_of(records), time_left)
+
+    def _wake_when_due(self, claim: Claim) -> None:
+        """The head item now waits (a failed attempt's retry, or handed back for want of time):
+        if it is due within the queue's reach, ring for its lead then rather than wait for
+        the per-minute sweep. A ring that fails is logged: the sweep still finds the item."""
+        item = claim.item
+        if self.wakeups is None or item.claim:
+            return
+        delay = wake_delay(item.next_attempt_at, self.clock.now())
+        if delay is None:
+            return
+        try:
+            self.wakeups.wake(item.lead_id, delay)
+        except Exception:
+            logger.exception("could not queue a wake-up for lead %s in %d s; the sweep will retry it",
+                             item.lead_id, delay)
 
     # --- outcomes -----------------------------------------------------------------------
     def _delivered(self, claim: Claim, event: WebhookEvent, answer: Answer, now: str) -> None:

@@ -2,7 +2,9 @@
 
 - In AWS the URL must be https, and every address its host resolves to must be public:
   no private, loopback, link-local (169.254.169.254, the instance metadata service),
-  carrier-grade NAT, multicast or reserved address. The check runs at delivery time,
+  carrier-grade NAT, multicast or reserved address; an IPv6 address that embeds an IPv4
+  one (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged as that IPv4 address, and
+  local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32) are refused. The check runs at delivery time,
   after DNS resolution, and the connection goes to the address that was checked (with
   the host name kept for TLS and the Host header), so a DNS answer that changes between
   check and connect (DNS rebinding) cannot reach an internal address.
@@ -57,15 +59,38 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 prefixes that carry an IPv4 address a packet ends up at (RFC 6052, 8215, 3056, 4380).
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
+TEREDO = ipaddress.IPv6Network("2001::/32")
+
+
 def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address a connection to `raw` really reaches, as far as the check is concerned:
+    an IPv6 literal that embeds an IPv4 address is judged as that IPv4 address, because a
+    NAT64 gateway or a 6to4 relay delivers it there (64:ff9b::7f00:1 is 127.0.0.1, and
+    Python's `is_global` calls it public)."""
     address = ipaddress.ip_address(raw.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return address
+    if address.ipv4_mapped is not None:
         return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if address in NAT64_WELL_KNOWN:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # 64:ff9b::a00:5 is 10.0.0.5
+    if address.sixtofour is not None:
+        return address.sixtofour  # 2002:a9fe:a9fe:: is 169.254.169.254
     return address
 
 
 def address_allowed(raw: str, *, local: bool) -> bool:
     address = _address(raw)
+    if isinstance(address, ipaddress.IPv6Address) and (address in NAT64_LOCAL_USE or address in TEREDO):
+        # A local-use NAT64 prefix embeds IPv4 in a layout its operator chose, and it is never
+        # routed globally (RFC 8215); Teredo embeds an obfuscated client address and is not
+        # globally reachable (IANA). Neither is a web server's address: refused whatever
+        # they carry, internal IPv4 included.
+        return False
     if local and address.is_loopback:
         return True
     # is_global is False for private, loopback, link-local, shared (100.64/10), reserved

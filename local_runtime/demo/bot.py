@@ -29,9 +29,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 log = logging.getLogger("local_runtime")
 
 DEMO_BOT_NAME = "Demo bot"
+# Defaults (`{{first_name|there}}`) so that a lead without a first name reads as well as one
+# with it (docs/bot-api.md, "System scripts").
 DEMO_SCRIPTS = {
-    "operator_transfer": ["An operator joined the chat, {{first_name}}. They will answer you here."],
-    "return": ["The bot is back, {{first_name}}. Write \"operator\" any time to talk to a person again."],
+    "operator_transfer": ["Hi {{first_name|there}}, an operator joined the chat. They will answer you here."],
+    "return": ["Welcome back, {{first_name|friend}}: the bot is here again. Write \"operator\" any time to talk "
+               "to a person again."],
 }
 LEAD_REF = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_TRANSCRIPT = 500

@@ -4,6 +4,7 @@
 // (store.js) applies the state, then performs the effects in order:
 //
 //   { type: 'backfill', dialogId }     read the open dialog's messages after the newest shown
+//   { type: 'refetchLead', dialogId }  read the open dialog's lead again (it was too large to push)
 //   { type: 'markRead' }               mark the open dialog read, soon
 //   { type: 'expectCounts' }           read the counts once, should no `counts` frame follow
 //   { type: 'countsPushed' }           a `counts` frame came: newer than any counts read in flight
@@ -27,6 +28,11 @@ export function reduceLiveEvent(state, event, page) {
       return counts(state, event);
     case 'lead.updated':
       return stateOnly(event.lead && isOpen(state, event.lead.id) ? withDialog(state, { lead: event.lead }) : state);
+    case 'lead.changed':
+      // The lead changed but was over the websocket's 128 KB: read it over REST.
+      return { state, effects: isOpen(state, event.dialog_id) ? [{ type: 'refetchLead', dialogId: event.dialog_id }] : [] };
+    case 'message.changed':
+      return messageChanged(state, event);
     case 'message.delivery':
       return delivery(state, event);
     case 'reminder':
@@ -74,6 +80,16 @@ function messageCreated(state, event) {
   if (message.seq > last + 1 && dialog.messages.length) effects.push({ type: 'backfill', dialogId: id });
   if (message.from === 'lead') effects.push({ type: 'markRead' });
   return { state: withDialog(state, patch), effects };
+}
+
+// A message too large to push (only its seq came): read it, and what else is new, by seq.
+function messageChanged(state, event) {
+  const id = event.dialog_id;
+  if (!isOpen(state, id) || typeof event.seq !== 'number') return stateOnly(state);
+  if (state.dialog.loading) return stateOnly(withDialog(state, { missedWhileLoading: true }));
+  const effects = [{ type: 'backfill', dialogId: id }];
+  if (event.from === 'lead') effects.push({ type: 'markRead' });
+  return { state, effects };
 }
 
 // A dialog entered a tab or changed on it: the tab's list, the open dialog's lead, a sound.

@@ -45,6 +45,7 @@ export class Store {
     });
     this.listRequest = 0;
     this.countsRequest = 0;
+    this.leadRequest = 0;
     // Tab events that arrive while the tab's first page is being read: applied again on top
     // of the page, which may have been read before they happened.
     this.listEvents = null;
@@ -119,14 +120,20 @@ export class Store {
     this.loadList();
     const dialog = this.state.dialog;
     if (!dialog) return;
+    await this.refreshLead(dialog.id);
+    await this.backfill(dialog.id);
+  }
+
+  // The open dialog's lead, read again (after a drop, or a `lead.changed` frame: a lead too
+  // large to push). Only the newest read is applied: reads answered out of order are stale.
+  async refreshLead(id) {
+    const request = ++this.leadRequest;
     try {
-      const body = await this.api.get(`/api/dialogs/${enc(dialog.id)}`);
-      if (!this.isOpen(dialog.id)) return;
-      this.setDialog({ lead: body.lead });
+      const body = await this.api.get(`/api/dialogs/${enc(id)}?limit=1`);
+      if (request === this.leadRequest && this.isOpen(id)) this.setDialog({ lead: body.lead });
     } catch (error) {
       this.fail(error);
     }
-    await this.backfill(dialog.id);
   }
 
   visibilityChanged() {
@@ -409,6 +416,7 @@ export class Store {
 // The side effects that the live-event reducer asks for (live_events.js lists them).
 const EFFECTS = {
   backfill: (store, effect) => store.backfill(effect.dialogId),
+  refetchLead: (store, effect) => store.refreshLead(effect.dialogId),
   markRead: (store) => store.markReadSoon(),
   expectCounts: (store) => store.expectCounts(),
   countsPushed: (store) => store.countsPushed(),

@@ -215,6 +215,20 @@ def test_attribute_limit_counts_the_merged_result(client, bot):
     assert len(LeadModel.get(lead_id(bot.id, "tg:1")).attributes.as_dict()) == 150
 
 
+def test_a_lead_past_the_item_limit_is_422_lead_too_large_and_stores_nothing(client, bot):
+    # 200 attributes of 2,000 characters are within the field limits, but not within
+    # DynamoDB's 400 KB item: the second PUT was a 500 (ValidationException).
+    first = {f"a{i:03d}": "x" * 2000 for i in range(100)}
+    assert put_lead(client, bot, body={"attributes": first}).status_code == 201
+    response = put_lead(client, bot, body={"attributes": {f"b{i:03d}": "y" * 2000 for i in range(100)}})
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "lead_too_large"
+    assert error["details"]["limit_bytes"] == 300 * 1024 and "300 KB" in error["message"]
+    stored = json.loads(client.http.get("/bot/v1/leads/tg:1", headers=bot.auth).body)
+    assert stored["attributes"] == first
+
+
 def test_attribute_keys_that_look_like_document_paths_update_like_any_other(client, bot):
     # Keys may hold any printable character; "[", "]" and "." once reached PynamoDB's
     # document-path parser on update and answered 500.

@@ -3,6 +3,8 @@ the actions, messages and uploads, with DynamoDB request budgets per call."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 import boto3
 import pytest
 
@@ -298,6 +300,13 @@ def test_operator_attachments(api, leads):
     assert second["name"] == "report.pdf" and second["preview"] is False
     for attachment in (first, second):
         assert "X-Amz-Signature=" in attachment["url"] and "X-Amz-Expires=" in attachment["url"]
+    # The link pins what S3 serves: the checked picture inline as itself, anything else as bytes to save.
+    picture_link = parse_qs(urlparse(first["url"]).query)
+    assert picture_link["response-content-type"] == ["image/png"]
+    assert picture_link["response-content-disposition"][0].startswith("inline;")
+    document_link = parse_qs(urlparse(second["url"]).query)
+    assert document_link["response-content-type"] == ["application/octet-stream"]
+    assert document_link["response-content-disposition"][0].startswith("attachment;")
     shown = api.get(f"/api/dialogs/{lead_id}").body["messages"]["items"][0]
     assert [a["upload_id"] for a in shown["attachments"]] == [picture, document]
     assert all(a["url"] for a in shown["attachments"])

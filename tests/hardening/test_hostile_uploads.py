@@ -74,6 +74,8 @@ def test_a_non_preview_file_downloads_as_an_attachment(api, leads, bot, client):
     attachment = next(a for m in panel.body["messages"]["items"] for a in m["attachments"])
     query = parse_qs(urlparse(attachment["url"]).query)
     assert query["response-content-disposition"][0].startswith("attachment;")
+    # Not the text/html it was announced as: S3 serves it as bytes to save.
+    assert query["response-content-type"] == ["application/octet-stream"]
 
 
 @pytest.mark.parametrize("name,shown", [

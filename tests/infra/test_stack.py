@@ -113,6 +113,29 @@ def test_the_delivery_function_reads_the_deliveries_stream_with_bounded_retries_
         assert any(s["Action"] == "sqs:SendMessage" and s["Resource"] == destination["Destination"] for s in statements)
 
 
+def test_the_webhook_wakeup_queue_triggers_fast_retries_and_only_the_deliverers_send_to_it(synth):
+    """docs/webhooks.md, "Fast retries": retries due within seconds come from a delayed SQS
+    message, not the per-minute sweep."""
+    queue_events = [(name, event["Properties"]) for name, function in synth.functions.items()
+                    for event in function["Properties"].get("Events", {}).values() if event["Type"] == "SQS"]
+    assert [name for name, _ in queue_events] == ["RetryWebhooksSoon"]
+    queue = queue_events[0][1]["Queue"]["Fn::GetAtt"][0]
+    props = synth.resources[queue]["Properties"]
+    assert props["QueueName"] == f"handover-{STAGE}-webhook-wakeups"
+    assert props["VisibilityTimeout"] >= 6 * FUNCTIONS["RetryWebhooksSoon"].timeout_seconds
+    assert props["SqsManagedSseEnabled"] is True and props["MessageRetentionPeriod"] == 3600
+    receives = [s for s in role_policy(synth, "RetryWebhooksSoon") if s["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+                and "sqs:ReceiveMessage" in as_list(s["Action"])]
+    assert receives
+    for name, function in synth.functions.items():
+        assert function["Properties"]["Environment"]["Variables"]["HANDOVER_WEBHOOK_WAKEUPS_QUEUE_URL"] == {"Ref": queue}
+        sends = [s for s in role_policy(synth, name)
+                 if s["Action"] == "sqs:SendMessage" and s["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}]
+        assert bool(sends) == FUNCTIONS[name].wakeups, name
+    assert {name for name, access in FUNCTIONS.items() if access.wakeups} == {
+        "DeliverWebhooks", "RetryWebhooks", "RetryWebhooksSoon"}
+
+
 def test_both_apis_are_throttled_and_named_per_stage(synth):
     api = synth.resources["RestAPI"]["Properties"]
     assert api["Name"] == f"handover-{STAGE}-api"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.dialog_state import DialogState
-from chalicelib.live.routing import ALL_TAB, EVERYONE, AudienceKind, operator, plan, viewers
+from chalicelib.live.routing import ALL_TAB, EVERYONE, AudienceKind, changed_instead, operator, plan, viewers
 from chalicelib.services.changes import Change
 from chalicelib.storage.models import LeadModel, MessageModel
 
@@ -88,3 +88,14 @@ def test_a_message_frame_names_the_last_visible_message():
     mine = [p.frame for p in plan(change, lambda m: {}, lambda lead: {}) if p.audience == operator("anna")]
     assert mine[0]["message"] == {"seq": 4, "from": "lead"}
     assert mine[0]["cause"] == "message"
+
+
+def test_a_frame_too_large_to_push_has_a_small_changed_form():
+    lead_frame = {"type": "lead.updated", "lead": {"id": "ld_1", "attributes": {"k": "x" * 10}}}
+    assert changed_instead(lead_frame) == {"type": "lead.changed", "dialog_id": "ld_1"}
+    message_frame = {"type": "message.created", "dialog_id": "ld_1", "dialog": {"lead_id": "ld_1"},
+                     "message": {"seq": 7, "from": "lead", "text": "x" * 10}}
+    assert changed_instead(message_frame) == {"type": "message.changed", "dialog_id": "ld_1", "seq": 7,
+                                              "from": "lead"}
+    # Tab and count frames carry a bounded summary: they have none (and never need one).
+    assert changed_instead({"type": "dialog.updated", "tab": "all", "dialog": {}}) is None

@@ -4,7 +4,9 @@ delivery function -> signed POSTs, with failures, retries and a fake clock."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
 
 from chalicelib.clock import iso
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
@@ -96,12 +98,41 @@ def test_429_retry_after_is_honoured_and_backoff_grows(hooks):
     hooks.sweep()
     (item,) = DeliveryModel.query(lead)
     assert item.attempts == 2 and item.last_status == 500
-    wait = retries.delay_after(2, lambda: 0.0)
-    assert item.next_attempt_at >= iso(hooks.clock.now() + timedelta(seconds=wait))
-    hooks.advance(retries.delay_after(2, lambda: 1.0) + 1)
+    # The second failure is retried 5 s later (plus up to 25 % jitter): the fast retries.
+    assert iso(hooks.clock.now() + timedelta(seconds=5)) <= item.next_attempt_at
+    assert item.next_attempt_at <= iso(hooks.clock.now() + timedelta(seconds=6.25))
+    hooks.advance(6.25 + 1)
     hooks.sweep()
     assert [c.answered for c in hooks.receiver.calls] == [429, 500, 204, 204]
     assert len({c.webhook_id for c in hooks.receiver.calls[:3]}) == 1
+
+
+@pytest.mark.parametrize("jitter", [0.0, 1.0])
+def test_the_retry_schedule_is_1_5_30_seconds_then_the_long_backoff(hooks, jitter):
+    """What the delivery function writes after each failed attempt, until the dead letter."""
+    hooks.delivery.rand = lambda: jitter
+    hooks.receiver.plan = [500] * retries.MAX_ATTEMPTS
+    lead = new_lead(hooks)
+    hooks.services.dialogs.start(lead, "alice")
+    started = hooks.clock.now()
+    hooks.feed()
+    waits = []
+    while True:
+        items = list(DeliveryModel.query(lead))
+        if not items or items[0].attempts == 0:
+            break
+        due = datetime.fromisoformat(items[0].next_attempt_at.replace("Z", "+00:00"))
+        waits.append(round((due - hooks.clock.now()).total_seconds(), 2))
+        hooks.advance((due - hooks.clock.now()).total_seconds() + 0.001)
+        hooks.sweep()
+    minute, hour = 60, 3600
+    expected = [1, 5, 30, 2 * minute, 6 * minute, 18 * minute, 54 * minute, 162 * minute, 486 * minute,
+                24 * hour, 24 * hour, 24 * hour]
+    assert waits == [round(wait * (1 + 0.25 * jitter), 2) for wait in expected]
+    first = hooks.receiver.calls[0].webhook_id
+    assert [c.webhook_id for c in hooks.receiver.calls].count(first) == retries.MAX_ATTEMPTS == 13
+    assert DeadLetterModel.get(first).attempts == 13
+    assert hooks.clock.now() - started >= timedelta(hours=84)
 
 
 def test_connection_refused_then_back(hooks):

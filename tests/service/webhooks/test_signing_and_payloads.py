@@ -54,6 +54,9 @@ def test_attachments_go_out_as_fresh_presigned_links(hooks):
     assert attachment["size"] == len(PNG) and "key" not in attachment
     query = parse_qs(urlsplit(attachment["url"]).query)
     assert int(query["X-Amz-Expires"][0]) <= 900 and attachment["url_expires_in"] == int(query["X-Amz-Expires"][0])
+    # A bot downloads the file: served as bytes to save, whatever type it claims.
+    assert query["response-content-type"] == ["application/octet-stream"]
+    assert query["response-content-disposition"][0].startswith("attachment;")
     body = boto3.client("s3", region_name="us-east-1").get_object(
         Bucket="test-attachments", Key=upload["fields"]["key"])["Body"].read()
     assert body == PNG

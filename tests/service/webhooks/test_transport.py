@@ -34,6 +34,51 @@ def test_public_addresses_are_allowed(address):
     assert address_allowed(address, local=False)
 
 
+# IPv6 literals that carry an internal IPv4 address: a NAT64 gateway (64:ff9b::/96), a 6to4
+# relay (2002::/16) or Teredo (2001::/32) would deliver them to it. Python's `is_global`
+# calls the NAT64 and 6to4 ones public.
+EMBEDDED_INTERNAL = [
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::127.0.0.1",  # the same, written the mixed way
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (the instance metadata service)
+    "64:ff9b::a00:5",  # NAT64 of 10.0.0.5
+    "64:ff9b::c0a8:101",  # NAT64 of 192.168.1.1
+    "64:ff9b::6440:1",  # NAT64 of 100.64.0.1 (carrier-grade NAT)
+    "64:ff9b:1::7f00:1",  # local-use NAT64 of 127.0.0.1 (its /96 layout)
+    "64:ff9b:1:7f00:0:100::",  # local-use NAT64 of 127.0.0.1 (its /48 layout, RFC 6052)
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+    "2002:ac10:304::1",  # 6to4 of 172.16.3.4
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+    "2001:0:a00:5::1",  # Teredo, server 10.0.0.5
+]
+
+
+@pytest.mark.parametrize("address", EMBEDDED_INTERNAL)
+def test_ipv6_literals_embedding_an_internal_ipv4_are_refused_like_it(address):
+    assert not address_allowed(address, local=False)
+    with pytest.raises(UnsafeUrl, match="non-public"):
+        checked_target(f"https://[{address}]/hook", local=False, resolver=lambda host, port: [host])
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "64:ff9b::8.8.4.4", "2002:808:808::1"])
+def test_ipv6_literals_embedding_a_public_ipv4_are_judged_as_it(address):
+    assert address_allowed(address, local=False)
+
+
+def test_the_local_runtime_judges_them_as_the_ipv4_too():
+    # Loopback is allowed locally (the demo bot); everything else internal is not.
+    assert address_allowed("64:ff9b::7f00:1", local=True)
+    assert not address_allowed("64:ff9b::a9fe:a9fe", local=True)
+    assert not address_allowed("2002:a00:5::", local=True)
+    assert not address_allowed("2001:0:4136:e378:8000:63bf:80ff:fffe", local=True)
+
+
+def test_teredo_is_refused_whatever_it_embeds():
+    # Server 65.54.227.120 and client 8.8.8.8, both public: still refused (not globally reachable).
+    assert not address_allowed("2001:0:4136:e378:8000:63bf:f7f7:f7f7", local=False)
+
+
 def fixed(*addresses):
     return lambda host, port: list(addresses)
 
