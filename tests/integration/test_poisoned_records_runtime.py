@@ -211,9 +211,9 @@ def test_the_webhook_queue_of_a_lead_stored_with_lone_surrogates_moves_on(rt):
     reply_reaches_the_bot(rt, operator, ref, lead_id, "the reply behind the poisoned events")
 
     heard = bot_heard(rt, ref)
-    assert "An operator joined the chat, Qu\ufffd. They will answer you here." in heard
-    assert heard.index("the reply behind the poisoned events") > heard.index(
-        "An operator joined the chat, Qu\ufffd. They will answer you here.")
+    joined = "Hi Qu\ufffd, an operator joined the chat. They will answer you here."
+    assert joined in heard
+    assert heard.index("the reply behind the poisoned events") > heard.index(joined)
     script = next(m for m in _get(rt, f"/api/dialogs/{lead_id}", operator)["messages"]["items"]
                   if m.get("system_script"))
     assert script["delivery"] == "delivered"
