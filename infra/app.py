@@ -49,6 +49,11 @@ def main() -> cdk.App:
     if domain_name and len(stages) > 1:
         raise SystemExit("a custom domain belongs to one stage: synthesize that stage alone")
     domain = CustomDomain(domain_name, certificate_arn) if domain_name and certificate_arn else None
+    if not alarm_email and any(stage.name == "prod" for stage in stages):
+        # Not an error: `make synth` is offline and needs no address. But a prod stack deployed
+        # like this alarms into a topic nobody reads until someone subscribes in the console.
+        print("note: no ALARM_EMAIL: the alarm topic gets no subscriber from this stack; subscribe one in the "
+              "console (docs/runbook.md, Who gets the alarms) or pass ALARM_EMAIL on every deploy", file=sys.stderr)
     stacks = []
     for stage in stages:
         stack = HandoverStack(

@@ -428,7 +428,7 @@ class HandoverFunctions(Construct):
             })
             stage.node.add_dependency(account)
             for route, why in (
-                ("WebsocketConnectRoute", "the handler redeems a one-time ticket (a 30 s, single-use token that "
+                ("WebsocketConnectRoute", "the handler redeems a one-time ticket (a single-use token valid 60 s that "
                                           "only a signed-in operator gets from POST /api/ws-ticket) and refuses the "
                                           "connection without it; an authorizer would redo that check"),
                 ("WebsocketMessageRoute", "API Gateway allows an authorizer only on $connect; this route is reached "

@@ -185,8 +185,11 @@ def _owners(original: dict[str, Any], expanded: dict[str, Any]) -> dict[str, str
     return owners
 
 
-def _path(resource: dict[str, Any], logical_id: str) -> str:
-    return resource.get("Metadata", {}).get("aws:cdk:path", logical_id)
+def construct_paths(metadata: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Logical id -> construct path, from the cloud assembly's `<stack>.metadata.json` (the
+    template carries `aws:cdk:path` only when the CDK CLI asks for it)."""
+    return {entry["data"]: path for path, entries in metadata.items()
+            for entry in entries if entry.get("type") == "aws:cdk:logicalId"}
 
 
 def run_pack(expanded: dict[str, Any], region: str) -> list[tuple[str, str, str, str]]:
@@ -214,7 +217,8 @@ def run_pack(expanded: dict[str, Any], region: str) -> list[tuple[str, str, str,
     return found
 
 
-def check(template: dict[str, Any], *, stack_name: str, region: str) -> NagReport:
+def check(template: dict[str, Any], *, stack_name: str, region: str, paths: dict[str, str] | None = None) -> NagReport:
+    paths = paths or {}
     expanded = expand_sam(template, region)
     owners = _owners(template, expanded)
     report = NagReport(stack=stack_name)
@@ -224,12 +228,12 @@ def check(template: dict[str, Any], *, stack_name: str, region: str) -> NagRepor
             # `CloudFormation-Validate::W3045` on an ACL-enabled bucket): not this pack's.
             if not entry["id"].startswith(f"{PACK}-"):
                 continue
-            report.suppressions.append(Suppression(entry["id"], logical_id, _path(resource, logical_id), entry["reason"]))
+            report.suppressions.append(Suppression(entry["id"], logical_id, paths.get(logical_id, logical_id),
+                                                   entry["reason"]))
     suppressed = {(s.owner, s.rule) for s in report.suppressions}
     for rule, severity, logical_id, description in run_pack(expanded, region):
         owner = owners.get(logical_id, logical_id)
-        finding = Finding(rule, severity, logical_id, owner,
-                          _path(template["Resources"].get(owner, {}), owner), description)
+        finding = Finding(rule, severity, logical_id, owner, paths.get(owner, owner), description)
         report.findings.append(finding)
         if (owner, rule) not in suppressed:
             report.unsuppressed.append(finding)
@@ -243,7 +247,9 @@ def check(template: dict[str, Any], *, stack_name: str, region: str) -> NagRepor
 def check_synthesized(outdir: Path, stack_name: str, region: str) -> NagReport:
     """Check `<outdir>/<stack>.template.json`, write `<outdir>/<stack>.nag.json`."""
     template = json.loads((outdir / f"{stack_name}.template.json").read_text())
-    report = check(template, stack_name=stack_name, region=region)
+    metadata = outdir / f"{stack_name}.metadata.json"
+    paths = construct_paths(json.loads(metadata.read_text())) if metadata.exists() else {}
+    report = check(template, stack_name=stack_name, region=region, paths=paths)
     (outdir / f"{stack_name}.nag.json").write_text(json.dumps(report.to_json(), indent=1) + "\n")
     return report
 

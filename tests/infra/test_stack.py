@@ -373,7 +373,8 @@ def test_no_log_group_keeps_logs_forever(synth):
 
 def test_outputs_tell_ops_where_everything_is(synth):
     assert {"OperatorUiUrl", "BotApiUrl", "WebsocketUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket",
-            "AlarmTopicArn", "DashboardName"} <= set(synth.template["Outputs"])
+            "AlarmTopicArn", "DashboardName", "DistributionDomainName", "BackupVaultName",
+            "AccessLogsBucket"} <= set(synth.template["Outputs"])
 
 
 def test_synth_writes_a_template_per_stage_named_after_it(synth):
