@@ -75,10 +75,13 @@ REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 CDK ?= npx --yes aws-cdk@2.1148.1
 CDK_APP := --app "$(abspath $(PY)) infra/app.py" --output cdk.out -c stage=$(STAGE) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL))
 
-# Offline: no AWS credentials needed. Writes cdk.out/handover-$(STAGE).template.json.
+# Offline: no AWS credentials needed. Writes cdk.out/handover-$(STAGE).template.json (STAGE=dev,prod:
+# one per stage) and fails on any cdk-nag AwsSolutions finding that has no written suppression
+# (report: cdk.out/handover-$(STAGE).nag.json; infra/nag.py) and on any cfn-lint finding (infra/lint.py).
 synth: install
 	AWS_DEFAULT_REGION=$(REGION) STAGE=$(STAGE) $(PY) infra/app.py
-	@echo "cdk.out/handover-$(STAGE).template.json"
+	$(PY) -m infra.lint $(STAGE)
+	@echo "$(STAGE)" | tr , '\n' | sed 's|.*|cdk.out/handover-&.template.json|'
 
 # Once per account and region.
 bootstrap: install

@@ -8,7 +8,11 @@ under the hood), then tightened here:
 - the stream trigger on the real table stream, with bounded retries, batch bisection and an
   on-failure destination (an SQS queue that is alarmed);
 - the webhook wake-up queue (retries due within seconds) and its trigger;
-- throttling on both API stages; readable API names for the console and the alarms.
+- throttling on both API stages; readable API names for the console and the alarms;
+- access logs (JSON) for both API stages and ERROR-level execution logs for the REST stage, with
+  the account's API Gateway CloudWatch role that both need;
+- every cdk-nag finding on these resources that stays, suppressed here with its reason
+  (infra/nag.py runs the pack on the SAM-expanded template).
 
 Nothing here needs AWS credentials: `chalice package` only builds the zip and the template.
 """
@@ -26,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -42,6 +47,7 @@ from infra.access import (
     WRITE_ACTIONS,
     Access,
 )
+from infra.nag import suppress, suppress_wildcard_resources
 from infra.stages import Stage
 from infra.tables import HandoverTables
 
@@ -63,6 +69,47 @@ WAKEUPS_VISIBILITY_SECONDS = 6 * 60
 WAKEUPS_RETENTION = Duration.hours(1)
 WAKEUPS_RECEIVE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-per-function-by-infra"
+# Why a statement of a function's policy may end in `*` (cdk-nag IAM5), by statement sid. A new
+# wildcard statement stops the synth until it has its reason here.
+WILDCARD_REASONS = {
+    "Attachments": "Object keys under uploads/ are generated per upload at run time "
+                   "(uploads/<id>/<name>); the prefix is the narrowest ARN there is, and the actions are named.",
+    "PushToConnections": "Websocket connection ids are created per connection at run time; the ARN is "
+                         "already narrowed to this API, its stage and the POST/GET/DELETE methods of @connections.",
+}
+# The app's Lambda runtime: `chalice package` takes it from the interpreter that builds the zip
+# (the project's Python 3.11 venv), and the zip's compiled wheels (cffi, cryptography's bindings)
+# are built for it; a newer runtime is a project-wide upgrade, not a template setting.
+RUNTIME_REASON = ("The runtime is the project's Python (3.11): chalice package builds the zip, compiled wheels "
+                  "included, with that interpreter, so the runtime must match it; moving to a newer Python is a "
+                  "project-wide upgrade (pyproject.toml, the venv, the local runtime), tracked outside infra.")
+# Access log lines: one JSON object per request, the fields ops search by (docs/runbook.md).
+REST_ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "method": "$context.httpMethod",
+    "route": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "responseLength": "$context.responseLength",
+    "protocol": "$context.protocol",
+    "tlsVersion": "$context.tlsVersion",
+    "error": "$context.error.message",
+}
+WEBSOCKET_ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "route": "$context.routeKey",
+    "eventType": "$context.eventType",
+    "connectionId": "$context.connectionId",
+    "status": "$context.status",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "error": "$context.error.message",
+}
 
 
 @dataclass(frozen=True)
@@ -222,8 +269,18 @@ class HandoverFunctions(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Handover {self.stage.name}: {info.logical_id} only",
         )
-        for statement in self.statements(info, access, log_group):
+        statements = self.statements(info, access, log_group)
+        for statement in statements:
             role.add_to_policy(statement)
+        default_policy = role.node.find_child("DefaultPolicy").node.default_child
+        for statement in statements:
+            wildcards = [r for r in statement.resources if "*" in r]
+            if wildcards:
+                if statement.sid not in WILDCARD_REASONS:
+                    raise ValueError(f"{info.logical_id}: statement {statement.sid} has wildcard resources {wildcards}; "
+                                     "narrow it, or say why in infra/functions.py WILDCARD_REASONS")
+                suppress_wildcard_resources(default_policy, wildcards, WILDCARD_REASONS[statement.sid])
+        suppress(cfn, "L1", RUNTIME_REASON)
         cfn.add_property_override("FunctionName", name)
         cfn.add_property_override("Role", role.role_arn)
         cfn.add_property_override("Timeout", access.timeout_seconds)
@@ -294,6 +351,9 @@ class HandoverFunctions(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
+        suppress(queue.node.default_child, "SQS3",
+                 "This queue is itself the stream trigger's on-failure destination (a dead-letter queue in all but "
+                 "name): it holds notes about given-up batches, is alarmed, and nothing consumes it automatically.")
         self.failure_queues[info.logical_id] = queue
         role.add_to_policy(iam.PolicyStatement(sid="ReadStream", actions=list(STREAM_ACTIONS),
                                                resources=[table.table_stream_arn]))
@@ -350,6 +410,7 @@ class HandoverFunctions(Construct):
     # -- the APIs ----------------------------------------------------------------------
 
     def _configure_apis(self, template: dict[str, Any]) -> None:
+        account = self._api_gateway_logging_role()
         rest = self.resource("RestAPI")
         # One name for the console and for the alarms' ApiName dimension (the OpenAPI title
         # would name every stage's API "handover").
@@ -360,13 +421,81 @@ class HandoverFunctions(Construct):
             "HttpMethod": "*",
             "ThrottlingRateLimit": self.stage.api_rate_limit,
             "ThrottlingBurstLimit": self.stage.api_burst_limit,
+            # Execution logs for failures only (cdk-nag APIG6). Never DataTraceEnabled: it would
+            # log whole requests, Authorization headers and bot keys included.
+            "LoggingLevel": "ERROR",
+            "DataTraceEnabled": False,
         }])
+        self.rest_access_logs = self._log_group("RestAccessLogs", f"/aws/apigateway/{self.rest_api_name}/access")
+        rest.add_property_override("AccessLogSetting", {
+            "DestinationArn": self.rest_access_logs.log_group_arn,
+            "Format": json.dumps(REST_ACCESS_LOG_FORMAT, separators=(",", ":")),
+        })
+        # API Gateway creates the execution log group itself on its first write, and keeps it
+        # forever; created here first, it has the stage's retention.
+        self.rest_execution_logs = self._log_group(
+            "RestExecutionLogs", Fn.join("", ["API-Gateway-Execution-Logs_", rest.ref, f"/{API_STAGE}"]))
+        # A stage with logging fails to create until the account's CloudWatch role is set; SAM
+        # gives the stage a DependsOn chain through the RestApi.
+        rest.node.add_dependency(account)
+        suppress(rest, "APIG2",
+                 "Chalice's OpenAPI definition has no request models, so an API Gateway validator would check "
+                 "nothing; every body and parameter is validated by the app (chalicelib/api/bodies.py) with its "
+                 "own 400 answers, tested by tests/hardening (schemathesis against the OpenAPI documents).")
+        suppress(rest, "APIG3",
+                 "No WAF yet (docs/runbook.md, Not covered yet): AWS managed rule sets would block legitimate lead "
+                 "messages (hostile-looking text is data here, tests/browser/test_hostile_content.py) and bodies over "
+                 "8 KB; stage throttling and the app's per-bot limits stand in front; a web ACL is a cost decision.")
         if self.has_websockets:
             self.resource("WebsocketAPI").add_property_override("Name", f"{self.stage.stack_name}-websocket")
-            self.resource("WebsocketAPIStage").add_property_override("DefaultRouteSettings", {
+            stage = self.resource("WebsocketAPIStage")
+            stage.add_property_override("DefaultRouteSettings", {
                 "ThrottlingRateLimit": self.stage.api_rate_limit,
                 "ThrottlingBurstLimit": self.stage.api_burst_limit,
             })
+            self.websocket_access_logs = self._log_group(
+                "WebsocketAccessLogs", f"/aws/apigateway/{self.stage.stack_name}-websocket/access")
+            stage.add_property_override("AccessLogSettings", {
+                "DestinationArn": self.websocket_access_logs.log_group_arn,
+                "Format": json.dumps(WEBSOCKET_ACCESS_LOG_FORMAT, separators=(",", ":")),
+            })
+            stage.node.add_dependency(account)
+            for route, why in (
+                ("WebsocketConnectRoute", "the handler redeems a one-time ticket (a single-use token valid 60 s that "
+                                          "only a signed-in operator gets from POST /api/ws-ticket) and refuses the "
+                                          "connection without it; an authorizer would redo that check"),
+                ("WebsocketMessageRoute", "API Gateway allows an authorizer only on $connect; this route is reached "
+                                          "only on a connection that $connect accepted"),
+                ("WebsocketDisconnectRoute", "API Gateway allows an authorizer only on $connect; this route is "
+                                             "reached only on a connection that $connect accepted"),
+            ):
+                if route in template["Resources"]:
+                    suppress(self.resource(route), "APIG4", f"No API Gateway authorizer: {why}.")
+
+    def _log_group(self, construct_id: str, name: str) -> logs.LogGroup:
+        return logs.LogGroup(self, construct_id, log_group_name=name,
+                             retention=retention(self.stage.log_retention_days), removal_policy=RemovalPolicy.DESTROY)
+
+    def _api_gateway_logging_role(self) -> apigateway.CfnAccount:
+        """API Gateway writes REST and websocket logs (access and execution) with one role per
+        account and region, set in the account's API Gateway settings."""
+        role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway account setting: writes the APIs' access and execution logs to CloudWatch",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")],
+        )
+        # The setting is account-wide: other stages' APIs in this account use the same role, so
+        # deleting this stack must not delete it from under them.
+        role.apply_removal_policy(RemovalPolicy.RETAIN)
+        suppress(role.node.default_child, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                                          "AmazonAPIGatewayPushToCloudWatchLogs]",
+                 "AWS's own policy for exactly this account setting (API Gateway writing CloudWatch logs); the "
+                 "log group names are API Gateway's (API-Gateway-Execution-Logs_<api>/<stage>), so no narrower "
+                 "policy of ours would stay right.")
+        return apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
 
     @property
     def rest_api_name(self) -> str:

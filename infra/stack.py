@@ -8,11 +8,12 @@ from aws_cdk import Aws, CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.auth import Operators
+from infra.backup import TableBackups
 from infra.functions import API_STAGE, HandoverFunctions, retention
 from infra.monitoring import Monitoring
-from infra.site import OperatorSite, execute_api_host, s3_public_endpoint
+from infra.site import CustomDomain, OperatorSite, execute_api_host, s3_public_endpoint
 from infra.stages import Stage
-from infra.storage import AttachmentsBucket, attachments_bucket_name
+from infra.storage import AccessLogsBucket, AttachmentsBucket, attachments_bucket_name
 from infra.tables import HandoverTables, table_definitions
 
 # Settings of chalicelib/config.py that the functions do not get: the local runtime and the
@@ -35,15 +36,21 @@ LOCAL_ONLY_SETTINGS = frozenset({
 
 class HandoverStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, build_dir: Path,
-                 alarm_email: str | None = None, **kwargs: object) -> None:
+                 alarm_email: str | None = None, domain: CustomDomain | None = None, **kwargs: object) -> None:
         super().__init__(scope, construct_id, description=f"Handover contact center ({stage.name})", **kwargs)
+        # S3 server access logs are granted to logging.s3.amazonaws.com by a bucket policy, not
+        # by the legacy LogDeliveryWrite ACL (cfn-lint W3045; AWS's current advice). A feature
+        # flag, set here rather than in a cdk.json, because `make synth` runs infra/app.py directly.
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         self.stage = stage
         Tags.of(self).add("app", "handover")
         Tags.of(self).add("stage", stage.name)
 
         self.tables = HandoverTables(self, "Tables", table_prefix=stage.table_prefix, definitions=table_definitions())
+        self.backups = TableBackups(self, "Backups", stage=stage, tables=self.tables)
         self.operators = Operators(self, "Operators", stage=stage)
-        self.site = OperatorSite(self, "Site", stage=stage)
+        self.access_logs = AccessLogsBucket(self, "AccessLogs", stage=stage)
+        self.site = OperatorSite(self, "Site", stage=stage, access_logs=self.access_logs.bucket, domain=domain)
         bucket_name = attachments_bucket_name(stage)
 
         self.function_environment = {
@@ -76,7 +83,8 @@ class HandoverStack(Stack):
 
         self.site.distribute(rest_api_id=self.functions.rest_api_id, websocket_api_id=self.functions.websocket_api_id,
                              attachments_bucket=bucket_name)
-        self.attachments = AttachmentsBucket(self, "Attachments", stage=stage, ui_origin=self.site.url)
+        self.attachments = AttachmentsBucket(self, "Attachments", stage=stage, ui_origin=self.site.url,
+                                             access_logs=self.access_logs.bucket)
         self.site_config = {
             "api_url": self.site.url,
             "ws_url": self.ws_url or "",
@@ -92,6 +100,8 @@ class HandoverStack(Stack):
         bot_api_url = f"https://{execute_api_host(self.functions.rest_api_id)}/{API_STAGE}"
         outputs = {
             "OperatorUiUrl": (self.site.url, "The operator UI (and the operator API under /api)"),
+            "DistributionDomainName": (self.site.distribution.distribution_domain_name,
+                                       "CloudFront's own name: the CNAME/alias target of a custom domain"),
             "BotApiUrl": (bot_api_url, "Base URL for bots: <BotApiUrl>/bot/v1/..."),
             "WebsocketUrl": (self.ws_url or "-", "Websocket URL (the UI gets it from config.json)"),
             "UserPoolId": (self.operators.user_pool.user_pool_id, "Cognito user pool of the operators"),
@@ -100,6 +110,8 @@ class HandoverStack(Stack):
             "TablePrefix": (stage.table_prefix, "HANDOVER_TABLE_PREFIX"),
             "AlarmTopicArn": (self.monitoring.topic.topic_arn, "SNS topic the alarms notify"),
             "DashboardName": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "BackupVaultName": (self.backups.vault.backup_vault_name, "AWS Backup vault of the tables' recovery points"),
+            "AccessLogsBucket": (self.access_logs.bucket.bucket_name, "S3 and CloudFront access logs"),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -34,6 +34,10 @@ class Stage:
     # is the account-wide limit in front of them.
     rate_limit_bot: str = "100/300"
     rate_limit_operator: str = "20/100"
+    # AWS Backup of the tables (infra/backup.py), beside PITR: days a daily recovery point is
+    # kept, and a weekly one (0: no weekly rule).
+    backup_daily_days: int = 7
+    backup_weekly_days: int = 0
 
     @property
     def stack_name(self) -> str:
@@ -51,7 +55,7 @@ class Stage:
 STAGES: dict[str, Stage] = {
     "dev": Stage("dev", log_retention_days=14, function_error_threshold=5),
     "prod": Stage("prod", log_retention_days=90, api_rate_limit=200, api_burst_limit=400, api_5xx_threshold=3,
-                  function_error_threshold=1),
+                  function_error_threshold=1, backup_daily_days=35, backup_weekly_days=365),
 }
 
 

@@ -4,6 +4,12 @@ tests the template.
 The synth is `python infra/app.py`, exactly what `make synth` runs, in a subprocess with no
 AWS credentials at all: it proves the synth is offline. Chalice's packaging caches the
 dependency zip under `.chalice/deployments/`, so only a fresh checkout downloads wheels.
+Two differences: NAG=report, so that a cdk-nag finding fails test_nag.py with its list rather
+than every infra test with a synth error (`make synth` fails on it); and CDK_VALIDATION=false
+(see synth_env).
+
+Both stages are synthesized in the one run (`STAGE=dev,prod`: the CDK stages the shared assets
+once, so prod adds a few seconds): most tests read dev (`synth`), cdk-nag's test reads both.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 STAGE = "dev"
+# Every stage the project defines (infra/stages.py): cdk-nag runs on each.
+SYNTHESIZED_STAGES = ("dev", "prod")
 ALARM_EMAIL = "ops@example.com"
 
 
@@ -29,6 +37,7 @@ ALARM_EMAIL = "ops@example.com"
 class Synth:
     outdir: Path
     template: dict[str, Any]
+    stage: str = STAGE
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -46,6 +55,10 @@ class Synth:
     def functions(self) -> dict[str, dict[str, Any]]:
         return self.of_type("AWS::Serverless::Function")
 
+    def nag_report(self) -> dict[str, Any]:
+        """What infra/app.py wrote: cdk-nag on the SAM-expanded template (infra/nag.py)."""
+        return json.loads((self.outdir / f"handover-{self.stage}.nag.json").read_text())
+
 
 def synth_env(outdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "HANDOVER_"))}
@@ -56,8 +69,13 @@ def synth_env(outdir: Path) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
         "AWS_CONFIG_FILE": "/nonexistent",
         "CDK_OUTDIR": str(outdir),
-        "STAGE": STAGE,
+        "STAGE": ",".join(SYNTHESIZED_STAGES),
         "ALARM_EMAIL": ALARM_EMAIL,
+        "NAG": "report",
+        # CDK's built-in CloudFormation validation (on by default since aws-cdk-lib 2.27x) only
+        # warns unless its context flag is set, so it can never fail this synth; it costs ~6 s
+        # per stack. cfn-lint and cdk-nag check the templates here; `make synth` keeps it.
+        "CDK_VALIDATION": "false",
     })
     return env
 
@@ -85,12 +103,21 @@ def _synthesize(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory, worker_id) -> Synth:
+    return _synth_of(STAGE, tmp_path_factory, worker_id)
+
+
+@pytest.fixture(scope="session")
+def synth_prod(tmp_path_factory, worker_id) -> Synth:
+    return _synth_of("prod", tmp_path_factory, worker_id)
+
+
+def _synth_of(stage: str, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
     base = tmp_path_factory.getbasetemp()
     # Under xdist every worker has its own basetemp inside the run's; share the run's.
     root = base.parent if worker_id != "master" else base
     outdir = _synthesize(root)
-    template = json.loads((outdir / f"handover-{STAGE}.template.json").read_text())
-    return Synth(outdir, template)
+    template = json.loads((outdir / f"handover-{stage}.template.json").read_text())
+    return Synth(outdir, template, stage)
 
 
 def render(value: Any) -> Any:

@@ -317,7 +317,9 @@ def test_the_site_config_is_generated_and_published_with_the_ui(synth):
     assert props["DistributionPaths"] == ["/*"]
     # Values known only at deploy time travel as markers that the deployment fills in.
     markers = {k: render(v) for marker in props["SourceMarkers"] for k, v in marker.items()}
-    configs = [d / "config.json" for d in synth.outdir.glob("asset.*") if (d / "config.json").exists()]
+    # (The run synthesizes every stage into one outdir: this stage's config names it.)
+    configs = [d / "config.json" for d in synth.outdir.glob("asset.*")
+               if (d / "config.json").exists() and f'"stage":"{STAGE}"' in (d / "config.json").read_text()]
     assert len(configs) == 1, "config.json is among the deployed sources"
     text = configs[0].read_text()
     for marker, value in markers.items():
@@ -394,7 +396,8 @@ def test_no_log_group_keeps_logs_forever(synth):
 
 def test_outputs_tell_ops_where_everything_is(synth):
     assert {"OperatorUiUrl", "BotApiUrl", "WebsocketUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket",
-            "AlarmTopicArn", "DashboardName"} <= set(synth.template["Outputs"])
+            "AlarmTopicArn", "DashboardName", "DistributionDomainName", "BackupVaultName",
+            "AccessLogsBucket"} <= set(synth.template["Outputs"])
 
 
 def test_synth_writes_a_template_per_stage_named_after_it(synth):
