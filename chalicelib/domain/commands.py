@@ -2,25 +2,19 @@
 
 Limits (the bot API v1 contract, docs/bot-api.md): text <= 10,000 chars; <= 50 tags of
 <= 64 chars; <= 200 attributes, key <= 64 chars, value <= 2,000 chars; <= 10 attachments.
-The parsers that turn a request body into these values live in `chalicelib/api/bodies.py`;
-the OpenAPI documents are written from the same constants.
+The request schemas (`chalicelib/api/schemas*.py`) are written from these constants; the
+server's checks and both OpenAPI documents are generated from those schemas, and
+`chalicelib/api/bodies.py` turns a decoded body into these values.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from chalicelib.domain.errors import ValidationFailed
-
-LEAD_REF_RE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
-MESSAGE_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
-CLIENT_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")  # the operator UI's message id, same rule
-UPLOAD_ID_RE = re.compile(r"^up_[a-z0-9]{20,40}$")
-ATTRIBUTE_KEY_RE = re.compile(r"^[^\x00-\x1f]{1,64}$")
 
 MAX_TEXT = 10_000
 MAX_TAGS = 50

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from chalicelib.domain.errors import DomainError
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PREVIEW_BYTES = 2 * 1024 * 1024
 SNIFF_BYTES = 16
@@ -35,6 +37,13 @@ def clean_filename(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
     return name[:255] or "file"
+
+
+class UploadTooLarge(DomainError):
+    """HTTP 413 (its own `status`): the announced size is over MAX_UPLOAD_BYTES."""
+
+    code = "upload_too_large"
+    status = 413
 
 
 @dataclass(frozen=True)
