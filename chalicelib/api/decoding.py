@@ -30,8 +30,9 @@ from chalicelib.domain.errors import DomainError, Problems, ValidationFailed
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-# What a query string's integer may look like; the bounds are the schema's.
-_QUERY_INT = re.compile(r"[0-9]{1,12}")
+# What a query string's integer may look like; the bounds are the schema's (digits are capped
+# only so that a megabyte of them is not turned into a number).
+_QUERY_INT = re.compile(r"[0-9]{1,20}")
 # A bad key is named by its first characters: the name goes back in the error body.
 _KEY_SHOWN = 64
 

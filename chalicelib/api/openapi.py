@@ -30,9 +30,31 @@ UNICODE = ("Every string must be valid Unicode: a lone UTF-16 surrogate (such as
 
 
 @dataclass(frozen=True)
+class StateRefusal:
+    """A 422 that no schema can foresee because it depends on what is stored: a well-formed
+    request refused for `why` with this error `code` (naming `field`, if given). The documents
+    list them (`x-state-refusals` of the 422 answer), and the fuzzing accepts a refused valid
+    request only when it is one of these (tests/hardening/fuzz_hooks.py)."""
+
+    code: str
+    why: str
+    field: str | None = None
+
+
+# The refusals both APIs share.
+UPLOAD_REFUSED = StateRefusal("upload_rejected", "An attachment must be an unused upload of the caller's whose "
+                              "file arrived as announced.")
+FORGED_CURSOR = StateRefusal("validation_failed", "A cursor must be one the API gave out.", "cursor")
+MERGED_LEAD = (StateRefusal("validation_failed", "A lead keeps at most 200 attributes, counted after the merge.",
+                            "attributes"),
+               StateRefusal("lead_too_large", "A lead stays under DynamoDB's item size, measured after the merge."))
+
+
+@dataclass(frozen=True)
 class Route:
     """One operation: what it takes and what it answers. `ok` maps a status to (description,
-    schema), `errors` a status to its description (every error has the `Error` schema)."""
+    schema or a tuple of schemas), `errors` a status to its description (every error has the
+    `Error` schema)."""
 
     method: str
     path: str
@@ -45,6 +67,7 @@ class Route:
     query: type[msgspec.Struct] | None = None
     path_params: dict[str, Any] = field(default_factory=dict)
     public: bool = False
+    state_refusals: tuple[StateRefusal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,8 @@ def document(api: Api) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `api`."""
     types: list[Any] = [Error]
     for route in api.routes:
-        types += [schema for _, schema in route.ok.values() if schema is not None]
+        for _, schema in route.ok.values():
+            types += schema if isinstance(schema, tuple) else [schema] if schema is not None else []
         if route.body is not None:
             types.append(route.body)
         if route.query is not None and _rules(route.query):
@@ -104,14 +128,21 @@ def _operation(route: Route) -> dict[str, Any]:
         responses[str(status)] = {"description": description, "content": content}
     for status, description in route.errors.items():
         responses[str(status)] = {"description": description, "content": _json(Error)}
+    if route.state_refusals:
+        responses["422"]["x-state-refusals"] = [
+            {"code": refusal.code, **({"field": refusal.field} if refusal.field else {}), "why": refusal.why}
+            for refusal in route.state_refusals]
     operation["responses"] = dict(sorted(responses.items()))
     return operation
 
 
 def _json(schema: Any) -> dict[str, Any]:
-    media: dict[str, Any] = {"schema": {"$ref": REF.format(name=schema.__name__)}}
-    if getattr(schema, "example", None) is not None:
-        media["example"] = schema.example
+    """A JSON body of `schema`, or of any of a tuple of schemas (who asks decides which)."""
+    schemas = schema if isinstance(schema, tuple) else (schema,)
+    refs = [{"$ref": REF.format(name=one.__name__)} for one in schemas]
+    media: dict[str, Any] = {"schema": refs[0] if len(refs) == 1 else {"anyOf": refs}}
+    if getattr(schemas[0], "example", None) is not None:
+        media["example"] = schemas[0].example
     return {"application/json": media}
 
 

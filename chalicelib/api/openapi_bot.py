@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.api.openapi import Api, Route, document
+from chalicelib.api.openapi import MERGED_LEAD, UPLOAD_REFUSED, Api, Route, document
 from chalicelib.api.schemas import Lead, LeadRef, Upload, UploadInput
 from chalicelib.api.schemas_bot import HandoffInput, HandoffResult, LeadInput, Message, MessageInput
 
@@ -32,7 +32,7 @@ LEAD = {"lead_ref": LeadRef}
 ROUTES = (
     Route("put", "/bot/v1/leads/{lead_ref}", "putLead", "Create or update a lead",
           ok={200: ("Updated", Lead), 201: ("Created", Lead)}, errors={**COMMON, **BODY},
-          body=LeadInput, body_required=False, path_params=LEAD),
+          body=LeadInput, body_required=False, path_params=LEAD, state_refusals=MERGED_LEAD),
     Route("get", "/bot/v1/leads/{lead_ref}", "getLead", "Read a lead",
           ok={200: ("The lead", Lead)}, errors={**COMMON, **NO_LEAD, 422: "Invalid lead_ref"}, path_params=LEAD),
     Route("post", "/bot/v1/leads/{lead_ref}/messages", "postMessage",
@@ -41,7 +41,7 @@ ROUTES = (
           errors={**COMMON, **BODY, **NO_LEAD, 409: "The id was used for a different message (idempotency_conflict)",
                   422: "Invalid fields (details.fields), or an attachment that is not an upload of this bot's "
                        "or was used before (upload_rejected)"},
-          body=MessageInput, path_params=LEAD),
+          body=MessageInput, path_params=LEAD, state_refusals=(UPLOAD_REFUSED,)),
     Route("post", "/bot/v1/leads/{lead_ref}/handoff", "handoff",
           "Ask for an operator: a dialog in state bot goes to waiting",
           ok={200: ("The dialog's state", HandoffResult)}, errors={**COMMON, **BODY, **NO_LEAD},

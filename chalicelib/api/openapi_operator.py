@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.api.openapi import Api, Route, document
+from chalicelib.api.openapi import FORGED_CURSOR, MERGED_LEAD, UPLOAD_REFUSED, Api, Route, StateRefusal, document
 from chalicelib.api.schemas import Upload, UploadInput
 from chalicelib.api.schemas_admin import (
     AdminBotList,
@@ -63,6 +63,8 @@ NO_LETTER = {404: "No such dead letter"}
 DIALOG = {"lead_id": LeadId}
 BOT = {"bot_id": str}
 LETTER = {"letter_id": str}
+WEBHOOK_REFUSED = StateRefusal("validation_failed", "Handover calls only addresses it may: in AWS https only (http to "
+                               "localhost only in the local runtime).", "webhook_url")
 
 
 def _action(name: str, operation_id: str, summary: str) -> Route:
@@ -84,7 +86,7 @@ ROUTES = (
           ok={200: ("Connect to ws_url?ticket=…", WsTicket)}, errors=AUTH),
     Route("get", "/api/tabs/{tab}", "tabPage", "A page of a tab, newest activity first",
           ok={200: ("The page", TabPage)}, errors={**AUTH, 422: "Unknown tab, bad limit or cursor"},
-          query=TabQuery, path_params={"tab": TabName}),
+          query=TabQuery, path_params={"tab": TabName}, state_refusals=(FORGED_CURSOR,)),
     Route("get", "/api/counts", "counts", "How many dialogs each tab has", ok={200: ("The counts", Counts)},
           errors=AUTH),
     Route("get", "/api/dialogs/{lead_id}", "openDialog", "The lead and its newest messages",
@@ -100,9 +102,10 @@ ROUTES = (
                   409: "The client_id was used for another message (idempotency_conflict)",
                   422: "Invalid fields (details.fields), or an attachment that is not an upload of yours or "
                        "was used before (upload_rejected)"},
-          body=MessageInput, path_params=DIALOG),
+          body=MessageInput, path_params=DIALOG, state_refusals=(UPLOAD_REFUSED,)),
     Route("patch", "/api/dialogs/{lead_id}/lead", "editLead", "Edit the lead",
-          ok={200: ("The lead", Lead)}, errors={**AUTH, **BODY, **NO_DIALOG}, body=LeadEdit, path_params=DIALOG),
+          ok={200: ("The lead", Lead)}, errors={**AUTH, **BODY, **NO_DIALOG}, body=LeadEdit, path_params=DIALOG,
+          state_refusals=MERGED_LEAD),
     _action("start", "start", "Start conversation"),
     _action("leave", "leave", "Leave the dialog"),
     _action("resolve", "resolve", "Mark resolved and return to the bot"),
@@ -111,16 +114,18 @@ ROUTES = (
           ok={201: ("Upload it, then reference upload_id in a message", Upload)},
           errors={**AUTH, **BODY, 413: "Body over 256 KB, or a file over 20 MB (upload_too_large)"},
           body=UploadInput),
-    Route("get", "/api/bots", "bots", "Bots by name (admins see every field)", ok={200: ("The bots", BotList)},
-          errors=AUTH),
+    Route("get", "/api/bots", "bots", "Bots by name (admins see every field)",
+          ok={200: ("The bots: by name to operators, every field to admins", (BotList, AdminBotList))}, errors=AUTH),
     Route("get", "/api/admin/bots", "adminListBots", "Every bot", ok={200: ("The bots", AdminBotList)},
           errors=ADMIN),
     Route("post", "/api/admin/bots", "createBot", "Create a bot; its API key and webhook secret are shown once",
-          ok={201: ("Created", BotCreated)}, errors={**ADMIN, **BODY}, body=BotCreateInput),
+          ok={201: ("Created", BotCreated)}, errors={**ADMIN, **BODY}, body=BotCreateInput,
+          state_refusals=(WEBHOOK_REFUSED,)),
     Route("get", "/api/admin/bots/{bot_id}", "getBot", "A bot", ok={200: ("The bot", Bot)},
           errors={**ADMIN, **NO_BOT}, path_params=BOT),
     Route("patch", "/api/admin/bots/{bot_id}", "editBot", "Edit name, webhook URL, scripts, enabled",
-          ok={200: ("The bot", Bot)}, errors={**ADMIN, **BODY, **NO_BOT}, body=BotInput, path_params=BOT),
+          ok={200: ("The bot", Bot)}, errors={**ADMIN, **BODY, **NO_BOT}, body=BotInput, path_params=BOT,
+          state_refusals=(WEBHOOK_REFUSED,)),
     Route("post", "/api/admin/bots/{bot_id}/rotate-key", "rotateKey", "A new API key (the old one stops at once)",
           ok={200: ("The new key, shown once", BotKey)}, errors={**ADMIN, **NO_BOT}, path_params=BOT),
     Route("post", "/api/admin/bots/{bot_id}/rotate-webhook-secret", "rotateWebhookSecret",
@@ -128,7 +133,8 @@ ROUTES = (
           ok={200: ("The new secret, shown once", BotWebhookSecret)}, errors={**ADMIN, **NO_BOT}, path_params=BOT),
     Route("get", "/api/admin/webhooks/dead-letters", "deadLetters",
           "Webhook calls that failed for good (docs/webhooks.md)", ok={200: ("A page", DeadLetters)},
-          errors={**ADMIN, 422: "Bad limit, cursor or bot_id"}, query=DeadLetterQuery),
+          errors={**ADMIN, 422: "Bad limit, cursor or bot_id"}, query=DeadLetterQuery,
+          state_refusals=(FORGED_CURSOR,)),
     Route("get", "/api/admin/webhooks/dead-letters/{letter_id}", "deadLetter", "One dead letter",
           ok={200: ("The dead letter", DeadLetter)}, errors={**ADMIN, **NO_LETTER}, path_params=LETTER),
     Route("post", "/api/admin/webhooks/dead-letters/{letter_id}/replay", "replayDeadLetter",

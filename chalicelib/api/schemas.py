@@ -82,7 +82,7 @@ AttributeKey = Annotated[str, Meta(min_length=1, max_length=MAX_ATTRIBUTE_KEY, p
                                    description=f"keys are 1-{MAX_ATTRIBUTE_KEY} characters, no control characters")]
 AttributeValue = (
     Annotated[str, Meta(max_length=MAX_ATTRIBUTE_VALUE, description=f"At most {MAX_ATTRIBUTE_VALUE} characters.")]
-    | Annotated[int, STORABLE_INTEGER.meta(description="An integer of at most 38 digits.")]
+    | Annotated[int, STORABLE_INTEGER.meta(description="An integer written out has at most 38 digits.")]
     | Annotated[float, STORABLE.meta(gt=-1e126, lt=1e126, description=STORABLE.problem)]
     | bool
     | None

@@ -237,7 +237,7 @@ class MessageInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class BotSummary(msgspec.Struct):
-    """A bot by name (admins get every field of the bot)."""
+    """A bot by name, as every operator sees it."""
 
     example: ClassVar[dict[str, Any]] = {"id": "bot_mfrggzdfmztwq2lk", "name": "Support bot", "enabled": True}
 
