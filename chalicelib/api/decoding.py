@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -37,8 +36,7 @@ _QUERY_INT = re.compile(r"[0-9]{1,20}")
 _KEY_SHOWN = 64
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     """A rule on one value that msgspec cannot check, and the same rule in JSON Schema."""
 
     problem: str
@@ -50,8 +48,7 @@ class Check:
         return msgspec.Meta(**constraints, extra_json_schema=self.schema, extra={"check": self})
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True, kw_only=True):
     """A rule on a whole object that msgspec cannot check, and the same rule in JSON Schema
     (`openapi.py` adds `schema` to the object's `allOf`). It is judged on the decoded JSON
     object once the fields it `reads` are valid; a breach is a 422 naming `where`, or the

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+
+import msgspec
 
 from chalicelib.domain.errors import DomainError
 
@@ -46,8 +47,7 @@ class UploadTooLarge(DomainError):
     status = 413
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):  # a Struct, not a dataclass: cheaper at cold start
     ok: bool
     preview: bool
     reason: str = ""
