@@ -173,7 +173,7 @@ def _leaf_problem(value: Any, type_: Any) -> str | None:
     try:
         converted = msgspec.convert(value, type_)
     except msgspec.ValidationError as error:
-        return _describe(type_) or str(error).partition(" - at ")[0]
+        return _meant(value, type_) or str(error).partition(" - at ")[0]
     for alternative in _alternatives(type_):
         base, metas = _split(alternative)
         if type(converted) is base:
@@ -227,6 +227,23 @@ def _container_for(value: Any, alternatives: tuple[Any, ...]) -> Any:
             return alternative
         if isinstance(value, list) and get_origin(base) is list:
             return alternative
+    return None
+
+
+def _meant(value: Any, type_: Any) -> str | None:
+    """Why `value` fails the alternative of `type_` it was meant for (the one whose bare type
+    takes it: a number for the number), in that alternative's own words; None when the value
+    is of no alternative's type, for msgspec's "Expected `str | null`, got `int`" says it best."""
+    for alternative in _alternatives(type_):
+        base, metas = _split(alternative)
+        try:
+            msgspec.convert(value, base)
+        except (msgspec.ValidationError, TypeError):
+            continue
+        try:
+            msgspec.convert(value, alternative)
+        except msgspec.ValidationError as error:
+            return _describe(alternative) or _describe(type_) or str(error).partition(" - at ")[0]
     return None
 
 
