@@ -14,8 +14,8 @@ from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
 
 # https to a host name (no user:pass@), or empty to remove the webhook. The local runtime also
 # takes http to loopback; in AWS that is refused (webhook_url_problem in admin_bodies.py).
-WEBHOOK_URL = (r"^(?:(?:https://[A-Za-z0-9._-]+|http://(?:127\.0\.0\.1|localhost))(?::[0-9]{1,5})?"
-               r"(?:[/?#][\x21-\x7e]*)?)?$(?!\n)")
+WEBHOOK_URL = (r"^(?:(?:https://(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])|http://(?:127\.0\.0\.1|localhost|\[::1\]))"
+               r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?)?$(?!\n)")
 
 ScriptTexts = Annotated[
     list[Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]],
