@@ -1,6 +1,6 @@
 """A request body or query string, checked against its schema and turned into a typed value.
 
-The schemas (`schemas.py`, `schemas_bot.py`, `schemas_operator.py`) are `msgspec.Struct`s whose
+The schemas (`schemas.py`, `schemas_bot.py`, `schemas_operator.py`, `schemas_admin.py`) are `msgspec.Struct`s whose
 fields carry every limit as `Annotated[..., msgspec.Meta(...)]`, and the OpenAPI documents are
 generated from the same classes (`openapi.py`), so what a document allows is what `decode`
 accepts. msgspec stops at the first bad value; a 422 here names every bad field at once, so
@@ -70,8 +70,7 @@ def decode(value: Any, schema: type[S]) -> S:
     walked = _struct(value, schema, "", problems)
     rules: tuple[Rule, ...] = getattr(schema, "rules", ())
     for rule in rules:
-        if rule.refuse is None and not any(name in problems.found for name in rule.reads) \
-                and not rule.holds(walked):
+        if rule.refuse is None and not _touched(problems, rule.reads) and not rule.holds(walked):
             problems.add(rule.where, rule.problem)
     problems.raise_if_any()
     for rule in rules:
@@ -83,6 +82,12 @@ def decode(value: Any, schema: type[S]) -> S:
         message, _, path = str(error).partition(" - at ")
         raise ValidationFailed(f"invalid fields: {path or 'body'}", fields={path.strip("`$.") or "body": message}) \
             from None
+
+
+def _touched(problems: Problems, names: tuple[str, ...]) -> bool:
+    """Whether a problem was found in one of these fields, or inside one (`attachments[0].upload_id`)."""
+    return any(where == name or where.startswith((f"{name}.", f"{name}["))
+               for where in problems.found for name in names)
 
 
 def decode_query(params: Mapping[str, str] | None, schema: type[S]) -> S:

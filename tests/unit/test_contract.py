@@ -126,6 +126,14 @@ def test_a_rule_is_judged_beside_the_other_fields_and_a_413_comes_last():
         decode({"filename": "a", "content_type": "image/png", "size": 10**9}, schemas.UploadInput)
 
 
+@pytest.mark.parametrize("attachments", [[{"upload_id": "nope"}, "x"], ["x", "x"], [None], [{"upload_id": UP}, {}]])
+def test_a_rule_is_not_judged_on_fields_that_are_already_wrong(attachments):
+    """The rules read the fields they name; with a bad item inside one they stay silent (no crash)."""
+    with pytest.raises(ValidationFailed) as refused:
+        decode({"id": "m", "from": "lead", "attachments": attachments}, schemas_bot.MessageInput)
+    assert all(field.startswith("attachments[") for field in refused.value.details["fields"])
+
+
 def test_a_query_string_takes_digits_for_integers():
     assert decode_query({"before": "3", "limit": "7"}, schemas_operator.MessageWindow).before == 3
     for bad in ({"limit": ""}, {"limit": "+5"}, {"limit": "5.0"}, {"limit": "0"}, {"after": "-1"},
