@@ -27,7 +27,10 @@ def check_bot_fields(body: Any, *, creating: bool, local: bool) -> BotFields:
         fields["name"] = bot.name.strip()
     if bot.webhook_url is not UNSET:
         # The schema's pattern allows what either place may take; the environment decides.
-        problem = webhook_url_problem(bot.webhook_url, local=local) if bot.webhook_url else None
+        try:
+            problem = webhook_url_problem(bot.webhook_url, local=local) if bot.webhook_url else None
+        except ValueError:  # urlparse refuses some hosts (a bad IPv6 literal): not a URL, not a 500
+            problem = "not a URL"
         if problem:
             raise ValidationFailed("invalid fields: webhook_url", fields={"webhook_url": problem})
         fields["webhook_url"] = bot.webhook_url or None

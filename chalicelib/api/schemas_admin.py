@@ -12,9 +12,10 @@ from chalicelib.api.schemas import NON_BLANK, Time
 from chalicelib.domain.commands import MAX_BOT_NAME, MAX_SCRIPT_MESSAGES, MAX_TEXT, MAX_URL
 from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
 
-# https to a host name (no user:pass@), or empty to remove the webhook. The local runtime also
-# takes http to loopback; in AWS that is refused (webhook_url_problem in admin_bodies.py).
-WEBHOOK_URL = (r"^(?:(?:https://(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])|http://(?:127\.0\.0\.1|localhost|\[::1\]))"
+# https to a host name or IPv4 address (no user:pass@, no IPv6 literal: a bracketed host that
+# is not a valid address makes urlparse raise), or empty to remove the webhook. The local
+# runtime also takes http to loopback; in AWS that is refused (webhook_url_problem).
+WEBHOOK_URL = (r"^(?:(?:https://[A-Za-z0-9._-]+|http://(?:127\.0\.0\.1|localhost|\[::1\]))"
                r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?)?$(?!\n)")
 
 ScriptTexts = Annotated[

@@ -79,6 +79,7 @@ AGREE = [
     (operator_openapi, schemas_admin.BotCreateInput, {"name": "  "}, False),
     (operator_openapi, schemas_admin.BotCreateInput, {"name": "Bot", "webhook_url": "https://x.example/h?a=1"}, True),
     (operator_openapi, schemas_admin.BotCreateInput, {"name": "Bot", "webhook_url": "https://u:p@x.example/"}, False),
+    (operator_openapi, schemas_admin.BotCreateInput, {"name": "Bot", "webhook_url": "https://[c20A:Ab6eE]"}, False),
     (operator_openapi, schemas_admin.BotInput, {"scripts": {"return": None, "other": []}}, False),
     (operator_openapi, schemas_admin.BotInput, {"scripts": {"return": ["a"] * 10}}, True),
     (operator_openapi, schemas_admin.ReplayInput, {"limit": 5.0}, True),
