@@ -60,6 +60,7 @@ BODY = {400: "Malformed JSON or no body", 413: "Body over 256 KB", 415: "The bod
 NO_DIALOG = {404: "No such dialog (lead_not_found)"}
 NO_BOT = {404: "No such bot"}
 NO_LETTER = {404: "No such dead letter"}
+BOT_OFF = {409: "The bot is disabled (bot_disabled): enable it first"}
 DIALOG = {"lead_id": LeadId}
 BOT = {"bot_id": str}
 LETTER = {"letter_id": str}
@@ -138,10 +139,11 @@ ROUTES = (
     Route("get", "/api/admin/webhooks/dead-letters/{letter_id}", "deadLetter", "One dead letter",
           ok={200: ("The dead letter", DeadLetter)}, errors={**ADMIN, **NO_LETTER}, path_params=LETTER),
     Route("post", "/api/admin/webhooks/dead-letters/{letter_id}/replay", "replayDeadLetter",
-          "Deliver a dead letter again", ok={202: ("Queued", Replayed)}, errors={**ADMIN, **NO_LETTER},
+          "Deliver a dead letter again", ok={202: ("Queued", Replayed)}, errors={**ADMIN, **NO_LETTER, **BOT_OFF},
           path_params=LETTER),
     Route("post", "/api/admin/webhooks/replay", "replayDeadLetters", "Deliver dead letters again (optionally one bot's)",
-          ok={202: ("Queued", Replayed)}, errors={**ADMIN, **BODY}, body=ReplayInput, body_required=False),
+          ok={202: ("Queued", Replayed)}, errors={**ADMIN, **BODY, **BOT_OFF}, body=ReplayInput,
+          body_required=False),
     Route("get", "/api/openapi.json", "openapi", "This document", ok={200: ("OpenAPI 3.1", None)}, public=True),
 )
 
