@@ -8,7 +8,6 @@ from chalice import Blueprint
 
 from chalicelib.api.bodies import check_login, check_refresh
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
-from chalicelib.api.openapi_operator import operator_openapi
 from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import Tokens
 from chalicelib.auth.tickets import issue_ticket
@@ -62,4 +61,6 @@ def ws_ticket() -> Any:
 @auth_api.route("/api/openapi.json", methods=["GET"])
 @handles_errors
 def openapi() -> Any:
+    from chalicelib.api.openapi_operator import operator_openapi  # loaded on first use, not at cold start
+
     return json_response(operator_openapi())

@@ -10,31 +10,23 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.bodies import check_bot_message, check_handoff, check_lead_changes, check_lead_ref, check_upload_request
-from chalicelib.api.http import ANY_CONTENT, HttpError, bearer_token, handles_errors, json_body, json_response
-from chalicelib.api.openapi_bot import bot_openapi
+from chalicelib.api.bodies import (
+    check_bot_message,
+    check_handoff,
+    check_lead_changes,
+    check_lead_ref,
+    check_upload_request,
+    optional_body,
+)
+from chalicelib.api.http import ANY_CONTENT, bearer_token, handles_errors, json_body, json_response
 from chalicelib.api.rate_limits import limit_bot
 from chalicelib.bootstrap import services
 from chalicelib.domain.credentials import ApiKey, parse_api_key
-from chalicelib.domain.errors import Unauthorized, ValidationFailed
+from chalicelib.domain.errors import Unauthorized
 from chalicelib.services.dialogs import verify_bot
 from chalicelib.views import dialog_view, lead_view, message_view
 
 bot_api = Blueprint(__name__)
-
-
-def _optional_body() -> Any:
-    """An optional JSON object: no body is fine, but `null` (or any non-object) is a 422, as the
-    OpenAPI document says; json_body() alone cannot tell `null` from no body."""
-    request = bot_api.current_request
-    raw = request.raw_body or b""
-    if raw and not raw.strip():
-        # Whitespace is not JSON; only a truly empty body means "no body".
-        raise HttpError(400, "malformed_json", "the body is not valid JSON; send none or a JSON object")
-    body = json_body(request, required=False)
-    if body is None and raw.strip():
-        raise ValidationFailed("the body must be a JSON object", fields={"body": "must be an object"})
-    return body
 
 
 def _api_key() -> ApiKey:
@@ -51,7 +43,7 @@ def _api_key() -> ApiKey:
 def put_lead(lead_ref: str) -> Any:
     key = _api_key()
     lead_ref = check_lead_ref(lead_ref)
-    body = _optional_body()
+    body = optional_body(bot_api.current_request)
     changes = check_lead_changes({} if body is None else body)
     lead, created = services().dialogs.upsert_lead(key, lead_ref, changes)
     return json_response(lead_view(lead), 201 if created else 200)
@@ -82,7 +74,7 @@ def post_message(lead_ref: str) -> Any:
 def handoff(lead_ref: str) -> Any:
     key = _api_key()
     lead_ref = check_lead_ref(lead_ref)
-    reason = check_handoff(_optional_body())
+    reason = check_handoff(optional_body(bot_api.current_request))
     lead = services().dialogs.handoff(key, lead_ref, reason)
     return json_response({"dialog": dialog_view(lead)})
 
@@ -100,4 +92,6 @@ def create_upload() -> Any:
 @bot_api.route("/bot/v1/openapi.json", methods=["GET"])
 @handles_errors
 def openapi() -> Any:
+    from chalicelib.api.openapi_bot import bot_openapi  # the generator is loaded on first use, not at cold start
+
     return json_response(bot_openapi())

@@ -9,12 +9,13 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.admin_bodies import check_replay, dead_letter_bot_id, dead_letter_limit
-from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
+from chalicelib.api.admin_bodies import check_dead_letter_query, check_replay
+from chalicelib.api.bodies import optional_body
+from chalicelib.api.http import ANY_CONTENT, handles_errors, json_response
 from chalicelib.api.operator_auth import current_admin
 from chalicelib.bootstrap import services
 from chalicelib.observability import render_each
-from chalicelib.webhooks.dead_letters import MAX_PAGE, dead_letter_view
+from chalicelib.webhooks.dead_letters import dead_letter_view
 
 deliveries_api = Blueprint(__name__)
 
@@ -24,12 +25,8 @@ deliveries_api = Blueprint(__name__)
 def list_dead_letters() -> Any:
     request = deliveries_api.current_request
     current_admin(request)
-    items, cursor = services().webhooks.dead_letters.list(
-        # Not query_param(): `?limit=` is bad input, not an absent limit.
-        limit=dead_letter_limit((request.query_params or {}).get("limit"), 50, MAX_PAGE),
-        cursor=query_param(request, "cursor"),
-        bot_id=dead_letter_bot_id(query_param(request, "bot_id")),
-    )
+    limit, cursor, bot_id = check_dead_letter_query(request.query_params)
+    items, cursor = services().webhooks.dead_letters.list(limit=limit, cursor=cursor, bot_id=bot_id)
     return json_response({"items": render_each(items, dead_letter_view, "dead letter"), "next_cursor": cursor})
 
 
@@ -54,6 +51,6 @@ def replay_dead_letter(letter_id: str) -> Any:
 def replay_dead_letters() -> Any:
     request = deliveries_api.current_request
     current_admin(request)
-    replay = check_replay(json_body(request, required=False), MAX_PAGE)
+    replay = check_replay(optional_body(request))
     letters = services().webhooks.dead_letters.replay_all(bot_id=replay.bot_id, limit=replay.limit)
     return json_response({"replayed": [letter.id for letter in letters]}, 202)

@@ -15,22 +15,22 @@ from chalicelib.api.bodies import (
     check_message_window,
     check_operator_lead_edit,
     check_operator_reply,
+    check_tab_query,
     check_upload_request,
     page_limit,
 )
-from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response, query_param
+from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.operator_auth import current_operator
+from chalicelib.api.schemas_operator import LEAD_ID
 from chalicelib.bootstrap import services
 from chalicelib.domain.errors import NotFound
 from chalicelib.observability import render_each
 from chalicelib.storage.models import MessageModel
-from chalicelib.storage.tab_pages import DEFAULT_PAGE, MAX_PAGE
 from chalicelib.views import bot_entry_view, bot_view, operator_lead_view, operator_message_view
 
 operator_api = Blueprint(__name__)
 
-LEAD_ID_RE = re.compile(r"^ld_[a-z2-7]{26}$")
-MESSAGE_PAGE = 50
+LEAD_ID_RE = re.compile(LEAD_ID)
 
 
 def _request() -> Any:
@@ -61,8 +61,8 @@ def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict
 @handles_errors
 def tab_page(tab: str) -> Any:
     operator = current_operator(_request())
-    limit = page_limit(_request().query_params, DEFAULT_PAGE, MAX_PAGE)
-    page = services().tabs.page(tab, operator.username, limit, query_param(_request(), "cursor"))
+    limit, cursor = check_tab_query(_request().query_params)
+    page = services().tabs.page(tab, operator.username, limit, cursor)
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -83,7 +83,7 @@ def open_dialog(lead_id: str) -> Any:
     lead = runtime.store.get_lead(_lead_id(lead_id))
     if lead is None:
         raise NotFound("lead_not_found", "no such dialog")
-    limit = page_limit(_request().query_params, MESSAGE_PAGE, MAX_PAGE)
+    limit = page_limit(_request().query_params)
     page = runtime.store.message_page(lead.id, limit)
     return json_response({"lead": operator_lead_view(lead), "messages": _messages(page, True, limit)})
 
@@ -93,7 +93,7 @@ def open_dialog(lead_id: str) -> Any:
 def message_page(lead_id: str) -> Any:
     current_operator(_request())
     lead_id = _lead_id(lead_id)
-    window = check_message_window(_request().query_params, MESSAGE_PAGE, MAX_PAGE)
+    window = check_message_window(_request().query_params)
     store = services().store
     if window.after is not None:
         return json_response(_messages(store.messages_after(lead_id, window.after, window.limit), False, window.limit))

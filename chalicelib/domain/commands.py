@@ -2,25 +2,21 @@
 
 Limits (the bot API v1 contract, docs/bot-api.md): text <= 10,000 chars; <= 50 tags of
 <= 64 chars; <= 200 attributes, key <= 64 chars, value <= 2,000 chars; <= 10 attachments.
-The parsers that turn a request body into these values live in `chalicelib/api/bodies.py`;
-the OpenAPI documents are written from the same constants.
+The request schemas (`chalicelib/api/schemas*.py`) are written from these constants; the
+server's checks and both OpenAPI documents are generated from those schemas, and
+`chalicelib/api/bodies.py` turns a decoded body into these values. They are frozen
+msgspec Structs rather than dataclasses: the same values, made in a tenth of the import time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from chalicelib.domain.errors import ValidationFailed
+import msgspec
 
-LEAD_REF_RE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
-MESSAGE_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
-CLIENT_ID_RE = re.compile(r"^[\x21-\x7e]{1,128}$")  # the operator UI's message id, same rule
-UPLOAD_ID_RE = re.compile(r"^up_[a-z0-9]{20,40}$")
-ATTRIBUTE_KEY_RE = re.compile(r"^[^\x00-\x1f]{1,64}$")
+from chalicelib.domain.errors import ValidationFailed
 
 MAX_TEXT = 10_000
 MAX_TAGS = 50
@@ -40,8 +36,7 @@ PHONE_ATTRIBUTE = "sys_phone"
 EMAIL_ATTRIBUTE = "sys_email"
 
 
-@dataclass(frozen=True)
-class LeadChanges:
+class LeadChanges(msgspec.Struct, frozen=True):
     """What a PUT (bot) or an edit (operator) changes; absent fields are left as they are."""
 
     fields: dict[str, str | None]
@@ -49,8 +44,7 @@ class LeadChanges:
     attributes: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
+class IncomingMessage(msgspec.Struct, frozen=True):
     message_id: str
     sender: str
     text: str | None
@@ -63,8 +57,7 @@ class IncomingMessage:
         return hashlib.sha256(data.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class OperatorReply:
+class OperatorReply(msgspec.Struct, frozen=True):
     """An operator's message; `client_id` is the UI's id, so a resend stores nothing new."""
 
     client_id: str
@@ -72,8 +65,7 @@ class OperatorReply:
     upload_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class UploadRequest:
+class UploadRequest(msgspec.Struct, frozen=True):
     filename: str
     content_type: str
     size: int
@@ -89,8 +81,7 @@ class BotFields(TypedDict, total=False):
     operator_transfer_script: list[str]
 
 
-@dataclass(frozen=True)
-class MessageWindow:
+class MessageWindow(msgspec.Struct, frozen=True):
     """Which page of a dialog's messages to read: the newest, those `before` a seq, or `after` one."""
 
     limit: int
@@ -98,8 +89,7 @@ class MessageWindow:
     after: int | None
 
 
-@dataclass(frozen=True)
-class ReplayRequest:
+class ReplayRequest(msgspec.Struct, frozen=True):
     """Replay up to `limit` dead letters, of one bot or of all."""
 
     bot_id: str | None

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+
+import msgspec
+
+from chalicelib.domain.errors import DomainError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PREVIEW_BYTES = 2 * 1024 * 1024
@@ -37,8 +40,14 @@ def clean_filename(name: str) -> str:
     return name[:255] or "file"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class UploadTooLarge(DomainError):
+    """HTTP 413 (its own `status`): the announced size is over MAX_UPLOAD_BYTES."""
+
+    code = "upload_too_large"
+    status = 413
+
+
+class Verdict(msgspec.Struct, frozen=True):  # a Struct, not a dataclass: cheaper at cold start
     ok: bool
     preview: bool
     reason: str = ""

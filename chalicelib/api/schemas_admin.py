@@ -1,0 +1,166 @@
+"""The admin part of the operator API (docs/operator-api.md, docs/webhooks.md): a bot's fields,
+its secrets, the webhook dead letters and their replay. Shared types are in `schemas.py`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from chalicelib.api.schemas import NON_BLANK, Time
+from chalicelib.domain.commands import MAX_BOT_NAME, MAX_SCRIPT_MESSAGES, MAX_TEXT, MAX_URL
+from chalicelib.webhooks.dead_letters import MAX_PAGE as DEAD_LETTER_PAGE
+
+# https to a host name or IPv4 address (no user:pass@, no IPv6 literal: a bracketed host that
+# is not a valid address makes urlparse raise), or empty to remove the webhook. The local
+# runtime also takes http to loopback; in AWS that is refused (webhook_url_problem).
+WEBHOOK_URL = (r"^(?:(?:https://[A-Za-z0-9._-]+|http://(?:127\.0\.0\.1|localhost|\[::1\]))"
+               r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?)?$(?!\n)")
+
+ScriptTexts = Annotated[
+    list[Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]],
+    Meta(max_length=MAX_SCRIPT_MESSAGES, description=(
+        f"At most {MAX_SCRIPT_MESSAGES} message texts of 1-{MAX_TEXT} characters; {{{{name}}}}-style "
+        "placeholders are filled from the lead. Null clears the script.")),
+]
+
+
+class BotScriptsInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The messages the bot sends when the dialog returns to it, and when an operator joins."""
+
+    return_: ScriptTexts | None | UnsetType = msgspec.field(default=UNSET, name="return")
+    operator_transfer: ScriptTexts | None | UnsetType = UNSET
+
+
+class BotInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A bot's fields; an edit changes only the fields it sends."""
+
+    example: ClassVar[dict[str, Any]] = {"name": "Support bot", "webhook_url": "https://bots.example.com/handover",
+                                         "scripts": {"return": ["The bot is back, {{name}}."]}}
+
+    name: Annotated[str, Meta(min_length=1, max_length=MAX_BOT_NAME, pattern=NON_BLANK, description=(
+        f"1-{MAX_BOT_NAME} characters, not blank; kept without surrounding spaces."))] | UnsetType = UNSET
+    webhook_url: Annotated[str, Meta(max_length=MAX_URL, pattern=WEBHOOK_URL, description=(
+        "Where Handover sends the bot's events: https (http to localhost in the local runtime); "
+        "empty or null removes it."))] | None | UnsetType = UNSET
+    enabled: bool | UnsetType = UNSET
+    scripts: BotScriptsInput | UnsetType = UNSET
+
+
+class BotCreateInput(BotInput, kw_only=True):
+    """A new bot: its name is required."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=MAX_BOT_NAME, pattern=NON_BLANK, description=(
+        f"1-{MAX_BOT_NAME} characters, not blank; kept without surrounding spaces."))]
+
+
+class BotScripts(msgspec.Struct):
+    return_: list[str] = msgspec.field(name="return")
+    operator_transfer: list[str]
+
+
+class Bot(msgspec.Struct):
+    """A bot as admins see it: never its key (only a hint) nor its webhook secret."""
+
+    example: ClassVar[dict[str, Any]] = {
+        "id": "bot_mfrggzdfmztwq2lk", "name": "Support bot", "webhook_url": "https://bots.example.com/handover",
+        "webhook_disabled_at": None, "webhook_disabled_reason": None, "enabled": True, "api_key_hint": "…x9Qa",
+        "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."]},
+        "created_at": "2026-11-25T08:00:00.000Z", "updated_at": "2026-11-25T08:00:00.000Z"}
+
+    id: str
+    name: str
+    webhook_url: str | None
+    webhook_disabled_at: str | None
+    webhook_disabled_reason: str | None
+    enabled: bool
+    api_key_hint: str
+    scripts: BotScripts
+    created_at: Time
+    updated_at: Time
+
+
+class AdminBotList(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"items": [Bot.example]}
+
+    items: list[Bot]
+
+
+class BotCreated(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"bot": Bot.example, "api_key": "hbk.bot_mfrggzdfmztwq2lk.…",
+                                         "webhook_secret": "whsec_…"}
+
+    bot: Bot
+    api_key: Annotated[str, Meta(description="Shown once.")]
+    webhook_secret: Annotated[str, Meta(description="Shown once.")]
+
+
+class BotKey(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"bot": Bot.example, "api_key": "hbk.bot_mfrggzdfmztwq2lk.…"}
+
+    bot: Bot
+    api_key: str
+
+
+class BotWebhookSecret(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"bot": Bot.example, "webhook_secret": "whsec_…"}
+
+    bot: Bot
+    webhook_secret: str
+
+
+# --- dead letters ------------------------------------------------------------------------------
+
+DeadLetterLimit = Annotated[int, Meta(ge=1, le=DEAD_LETTER_PAGE, description=f"From 1 to {DEAD_LETTER_PAGE}.")]
+BotId = Annotated[str, Meta(max_length=80, description="Only this bot's; empty for every bot.")]
+
+
+class DeadLetterQuery(msgspec.Struct):
+    limit: DeadLetterLimit = 50
+    cursor: Annotated[str, Meta(description="Opaque: the next_cursor of the previous page.")] = ""
+    bot_id: BotId = ""
+
+
+class ReplayInput(msgspec.Struct, forbid_unknown_fields=True):
+    """Which dead letters to deliver again, oldest first."""
+
+    example: ClassVar[dict[str, Any]] = {"bot_id": "bot_mfrggzdfmztwq2lk", "limit": 10}
+
+    bot_id: BotId | None = None
+    limit: DeadLetterLimit = DEAD_LETTER_PAGE
+
+
+class DeadLetter(msgspec.Struct):
+    """A webhook call that failed for good, and what it would have sent."""
+
+    example: ClassVar[dict[str, Any]] = {
+        "id": "evt_01", "type": "message.created", "bot_id": "bot_mfrggzdfmztwq2lk",
+        "lead_id": "ld_3m2x7q4vd5u6k7j8l9m0n1p2q3", "reason": "10 attempts failed", "attempts": 10,
+        "last_status": 502, "last_error": None, "created_at": "2026-11-25T08:00:00.000Z",
+        "dead_at": "2026-11-26T08:00:00.000Z", "payload": {"type": "message.created", "data": {}}}
+
+    id: str
+    type: str
+    bot_id: str
+    lead_id: str
+    reason: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: Time
+    dead_at: Time
+    payload: dict[str, Any]
+
+
+class DeadLetters(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"items": [DeadLetter.example], "next_cursor": None}
+
+    items: list[DeadLetter]
+    next_cursor: str | None
+
+
+class Replayed(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {"replayed": ["dl_01"]}
+
+    replayed: list[str]
