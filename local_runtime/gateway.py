@@ -150,8 +150,13 @@ class RestGateway:
         path = request.path
         route = self._route(request.path_qs)
         if route is not None and request.method != "OPTIONS" and request.method not in self.invoker.app.routes[route]:
-            # API Gateway has no such method on the resource (Chalice would answer its own 405).
-            return _no_route()
+            # A method the resource does not declare. API Gateway's REST API answers 403 "Missing
+            # Authentication Token" here; the local gateway answers what HTTP (and the OpenAPI
+            # conformance check of `make fuzz`) expects instead: 405 with the methods that are
+            # allowed. Clients rely on neither: both are refusals that name no resource.
+            allowed = sorted(self.invoker.app.routes[route])
+            return gateway_error(405, "method_not_allowed", f"{request.method} is not allowed here; use "
+                                 f"{', '.join(allowed)}", headers={"Allow": ", ".join(allowed)})
         if route is not None or path.startswith(("/api/", "/bot/")):
             return await self.rest(request)
         if request.method not in ("GET", "HEAD"):

@@ -70,11 +70,19 @@ def test_headers_are_limited_like_api_gateway_10240_bytes_in_all(handover_runtim
 
 @pytest.mark.parametrize(("method", "path"), [
     ("POST", "/nowhere"), ("GET", "/api/nowhere"), ("PUT", "/bot/v1/nowhere"),
-    ("DELETE", "/api/bots"),  # the route exists, the method does not (Chalice alone said 405)
 ])
-def test_a_path_or_method_with_no_route_is_api_gateways_403_in_json(handover_runtime, method, path):
+def test_a_path_with_no_route_is_api_gateways_403_in_json(handover_runtime, method, path):
     response = requests.request(method, f"{handover_runtime.url}{path}", json={}, timeout=10)
     assert error_of(response, 403, "missing_authentication_token")["message"] == "Missing Authentication Token"
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", "/api/bots", "GET"), ("TRACE", "/api/auth/login", "POST"),
+])
+def test_a_method_the_route_does_not_declare_is_405_with_allow(handover_runtime, method, path, allowed):
+    response = requests.request(method, f"{handover_runtime.url}{path}", json={}, timeout=10)
+    assert error_of(response, 405, "method_not_allowed")["message"] == f"{method} is not allowed here; use {allowed}"
+    assert response.headers["Allow"] == allowed
 
 
 def test_a_request_the_parser_cannot_read_is_400_json(handover_runtime):
