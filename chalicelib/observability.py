@@ -21,8 +21,9 @@ import logging
 import os
 import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 NAMESPACE_DEFAULT = "Handover"
 SERVICE_DEFAULT = "handover"
@@ -35,8 +36,7 @@ DIALOGS_WAITING_TOO_LONG = "DialogsWaitingTooLong"  # count: `dialog.waiting_too
 PUSHES_GONE = "PushesGone"  # count: pushes to connections that had gone (410)
 
 
-@dataclass(frozen=True)
-class RecordedMetric:
+class RecordedMetric(msgspec.Struct, frozen=True):
     name: str
     value: float
     unit: str

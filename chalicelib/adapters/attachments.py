@@ -3,10 +3,10 @@ short-lived download links. Objects live under server-generated keys only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
@@ -22,8 +22,7 @@ PENDING_TAGGING = f"<Tagging><TagSet><Tag><Key>{USAGE_TAG}</Key><Value>pending</
 DOWNLOAD_URL_SECONDS = 10 * 60
 
 
-@dataclass(frozen=True)
-class StoredObject:
+class StoredObject(msgspec.Struct, frozen=True):
     size: int
     head: bytes
 
