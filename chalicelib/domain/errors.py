@@ -70,7 +70,7 @@ class Busy(DomainError):
 
 class Problems(msgspec.Struct):
     """Collects what is wrong, by field, and raises one ValidationFailed naming them all (the
-    first problem found per field is kept). Used by the request parsers (api/bodies.py) and by
+    first problem found per field is kept). Used by the request decoding (api/decoding.py) and by
     the checks of stored uploads (services/uploads.py)."""
 
     found: dict[str, str] = msgspec.field(default_factory=dict)
