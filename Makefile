@@ -55,7 +55,8 @@ bench: install local-deps browser-deps
 
 # Schemathesis at depth against both OpenAPI documents on a local runtime of its own
 # (tests/hardening/fuzzing.py; `make test` runs 25 examples per operation). FUZZ_EXAMPLES per
-# operation, every phase including the stateful one; JUnit reports in test-artifacts/fuzz/.
+# operation, every phase including the stateful one, every check (positive data acceptance
+# too: tests/hardening/fuzz_hooks.py); JUnit reports in test-artifacts/fuzz/.
 FUZZ_EXAMPLES ?= 1000
 fuzz: install local-deps
 	$(PY) -m tests.hardening.fuzzing --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)

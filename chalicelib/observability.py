@@ -22,8 +22,9 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import msgspec
 
 NAMESPACE_DEFAULT = "Handover"
 SERVICE_DEFAULT = "handover"
@@ -40,8 +41,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class RecordedMetric:
+class RecordedMetric(msgspec.Struct, frozen=True):
     name: str
     value: float
     unit: str

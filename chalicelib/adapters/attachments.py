@@ -3,10 +3,10 @@ short-lived download links. Objects live under server-generated keys only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
@@ -24,8 +24,7 @@ DOWNLOAD_URL_SECONDS = 10 * 60
 DOWNLOAD_CONTENT_TYPE = "application/octet-stream"
 
 
-@dataclass(frozen=True)
-class StoredObject:
+class StoredObject(msgspec.Struct, frozen=True):
     size: int
     head: bytes
 

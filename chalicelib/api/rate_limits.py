@@ -16,7 +16,8 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from chalicelib.domain.errors import DomainError
 
@@ -38,8 +39,7 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(msgspec.Struct, frozen=True):
     rate: float  # tokens per second
     burst: float
 
@@ -80,8 +80,7 @@ class Buckets:
             del self._buckets[next(iter(self._buckets))]
 
 
-@dataclass
-class RateLimits:
+class RateLimits(msgspec.Struct):
     bots: Buckets
     operators: Buckets
 

@@ -6,9 +6,9 @@ client). Users and the `admins` group are managed by ops in the AWS console.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import client
@@ -26,8 +26,7 @@ class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
 
 
-@dataclass(frozen=True)
-class Tokens:
+class Tokens(msgspec.Struct, frozen=True):
     access_token: str
     id_token: str
     refresh_token: str | None

@@ -11,13 +11,13 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+
+import msgspec
 
 KEY_PREFIX = "hbk"
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(msgspec.Struct, frozen=True):
     bot_id: str
     secret: str
 

@@ -23,7 +23,7 @@ once never lose an update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 from chalicelib.domain.dialog_state import DialogState
 from chalicelib.domain.errors import InvalidTransition, NotParticipant
@@ -42,8 +42,7 @@ OPERATOR_TRANSFER_SCRIPT = "operator_transfer"
 RETURN_SCRIPT = "return"
 
 
-@dataclass(frozen=True)
-class Dialog:
+class Dialog(msgspec.Struct, frozen=True):
     state: DialogState = DialogState.BOT
     operators: tuple[str, ...] = ()
 
@@ -56,11 +55,10 @@ class Dialog:
         return operator in self.operators
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(msgspec.Struct, frozen=True):
     before: Dialog
     after: Dialog
-    events: tuple[DialogEvent, ...] = field(default_factory=tuple)
+    events: tuple[DialogEvent, ...] = msgspec.field(default_factory=tuple)
 
     @property
     def changed(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 
 class DomainError(Exception):
@@ -68,13 +68,12 @@ class Busy(DomainError):
     code = "busy"
 
 
-@dataclass
-class Problems:
+class Problems(msgspec.Struct):
     """Collects what is wrong, by field, and raises one ValidationFailed naming them all (the
-    first problem found per field is kept). Used by the request parsers (api/bodies.py) and by
+    first problem found per field is kept). Used by the request decoding (api/decoding.py) and by
     the checks of stored uploads (services/uploads.py)."""
 
-    found: dict[str, str] = field(default_factory=dict)
+    found: dict[str, str] = msgspec.field(default_factory=dict)
 
     def add(self, where: str, what: str) -> None:
         self.found.setdefault(where, what)

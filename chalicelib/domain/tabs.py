@@ -8,8 +8,9 @@ so the rule is written once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.dialog_state import DialogState
@@ -39,8 +40,7 @@ def mine_counter(username: str) -> str:
     return f"{_MINE_PREFIX}{username}"
 
 
-@dataclass(frozen=True)
-class TabPlace:
+class TabPlace(msgspec.Struct, frozen=True):
     """Where a dialog is: on Waiting?, on whose Mine? (Every dialog is on All.)"""
 
     waiting: bool
@@ -74,8 +74,7 @@ def counter_deltas(before: Dialog | None, after: Dialog) -> dict[str, int]:
     return deltas
 
 
-@dataclass(frozen=True)
-class CountsMoved:
+class CountsMoved(msgspec.Struct, frozen=True):
     """Which counts a change moved: Waiting and All are everyone's; Mine is per operator."""
 
     shared: tuple[Tab, ...] = ()  # Tab.WAITING, Tab.ALL

@@ -12,9 +12,10 @@ See docs/live-events.md for the full table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from chalicelib.domain.tabs import Tab, TabPlace
 from chalicelib.services.changes import Change
@@ -31,8 +32,7 @@ class AudienceKind(StrEnum):
     EVERYONE = "everyone"  # every connection
 
 
-@dataclass(frozen=True)
-class Audience:
+class Audience(msgspec.Struct, frozen=True):
     kind: AudienceKind
     key: str = ""
 
@@ -49,8 +49,7 @@ def operator(username: str) -> Audience:
     return Audience(AudienceKind.OPERATOR, username)
 
 
-@dataclass(frozen=True)
-class Push:
+class Push(msgspec.Struct, frozen=True):
     audience: Audience
     frame: Frame
     # A sound-worthy event for R13/R14 (a dialog appears on Waiting/Mine, or the lead wrote

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.events import DialogEvent
@@ -26,8 +27,7 @@ from chalicelib.storage.models import LeadModel, MessageModel
 logger = logging.getLogger("handover.changes")
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One committed change to a dialog. `before` and `after` are the dialog's domain values
     (state and operators), which every rule about tabs and audiences reads; `lead` and
     `messages` are the records as stored, which the views render."""

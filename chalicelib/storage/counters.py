@@ -11,8 +11,8 @@ retries, so counts stay exact (a contact center moves a few dialogs a second; on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+import msgspec
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -28,10 +28,9 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
-@dataclass
-class Counts:
-    shared: dict[str, int] = field(default_factory=dict)  # "waiting", "all"
-    mine: dict[str, int] = field(default_factory=dict)  # operator -> their Mine count
+class Counts(msgspec.Struct):
+    shared: dict[str, int] = msgspec.field(default_factory=dict)  # "waiting", "all"
+    mine: dict[str, int] = msgspec.field(default_factory=dict)  # operator -> their Mine count
 
 
 class CounterStore:

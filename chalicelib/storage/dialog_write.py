@@ -13,9 +13,9 @@ names, the conditions and the order of the items.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 _RETRYABLE_WITHOUT_REASONS = {"TransactionInProgressException", "TransactionConflictException"}
 
 
-@dataclass(frozen=True)
-class ReadMark:
+class ReadMark(msgspec.Struct, frozen=True):
     """What a write is conditioned on: the lead as the service read it."""
 
     seq: int

@@ -12,9 +12,9 @@ commits them in ONE TransactWriteItems, conditioned on what was read.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
@@ -33,12 +33,11 @@ from chalicelib.storage.models import (
 _BATCH_GET_LIMIT = 100
 
 
-@dataclass
-class Loaded:
+class Loaded(msgspec.Struct):
     bot: BotModel | None = None
     lead: LeadModel | None = None
-    refs: dict[str, MessageRefModel] = field(default_factory=dict)
-    uploads: dict[str, UploadModel] = field(default_factory=dict)
+    refs: dict[str, MessageRefModel] = msgspec.field(default_factory=dict)
+    uploads: dict[str, UploadModel] = msgspec.field(default_factory=dict)
 
 
 def _raw_key(model: type[Model], hash_key: Any, range_key: Any = None) -> dict[str, Any]:

@@ -13,8 +13,9 @@ page is one Query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.tabs import Tab
@@ -27,8 +28,7 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 30
 
 
-@dataclass(frozen=True)
-class TabPage:
+class TabPage(msgspec.Struct, frozen=True):
     items: list[dict[str, Any]]
     next_cursor: str | None
 
