@@ -21,9 +21,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from functools import partial
 from typing import Protocol
+
+from msgspec.structs import replace
 
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.notifier import MAX_FRAME_BYTES, encode
