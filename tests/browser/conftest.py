@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -34,7 +35,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from local_runtime.testing import LocalRuntime
+from local_runtime.testing import TEST_SCHEDULE_SECONDS, LocalRuntime, running_runtime
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -92,15 +93,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def runtime(request: pytest.FixtureRequest) -> LocalRuntime:
-    """The local runtime: started for the session, or (for working on the UI) one that is
-    already running, named by HANDOVER_BROWSER_DATA_DIR (its data directory)."""
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """The local runtime: the browser tests' own, started for the session (per xdist worker),
+    or (for working on the UI) one that is already running, named by HANDOVER_BROWSER_DATA_DIR
+    (its data directory). Not the runtime the integration and hardening tests share: these
+    tests count dialogs and listen for sounds, and the hundreds of leads, hostile bodies and
+    webhook retries those tests leave on it made them depend on which tests ran before."""
     data_dir = os.environ.get("HANDOVER_BROWSER_DATA_DIR")
-    if not data_dir:
-        return request.getfixturevalue("handover_runtime")
-    credentials = json.loads((Path(data_dir) / "local-credentials.json").read_text())
-    port = int(credentials["url"].rsplit(":", 1)[1])
-    return LocalRuntime(Path(data_dir), port, credentials=credentials)
+    if data_dir:
+        credentials = json.loads((Path(data_dir) / "local-credentials.json").read_text())
+        port = int(credentials["url"].rsplit(":", 1)[1])
+        yield LocalRuntime(Path(data_dir), port, credentials=credentials)
+        return
+    with running_runtime(tmp_path_factory.mktemp("browser-runtime"),
+                         env={"HANDOVER_SCHEDULE_SECONDS": TEST_SCHEDULE_SECONDS}) as started:
+        yield started
 
 
 @pytest.fixture
@@ -209,7 +216,10 @@ class Console:
         self.page.goto("/")
         self.page.get_by_test_id("login-username").fill(operator["username"])
         self.page.get_by_test_id("login-password").fill(operator["password"])
-        self.page.get_by_test_id("login-submit").click()
+        # The tab counts are read once after sign-in: wait for that answer, so that a test
+        # reading a count compares with what the server said, not with the page's initial 0.
+        with self.page.expect_response(lambda response: urlsplit(response.url).path == "/api/counts"):
+            self.page.get_by_test_id("login-submit").click()
         expect(self.page.get_by_test_id("tab-waiting")).to_be_visible()
         self.wait_online()
         return self
