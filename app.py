@@ -10,6 +10,7 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, Response, SQSEvent, Webs
 
 from chalicelib import handlers
 from chalicelib.api.admin import admin_api
+from chalicelib.api.admin_operators import operators_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
@@ -25,6 +26,7 @@ app.register_blueprint(auth_api)
 app.register_blueprint(operator_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(deliveries_api)
+app.register_blueprint(operators_api)
 # JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
 app.register_middleware(refuse_deep_json, "http")
 

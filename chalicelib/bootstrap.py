@@ -16,8 +16,10 @@ from functools import lru_cache
 from chalicelib.adapters.attachments import DOWNLOAD_URL_SECONDS, AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
 from chalicelib.adapters.notifier import ManagementApiNotifier
+from chalicelib.adapters.operator_directory import CognitoDirectory
 from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.operators import ADMINS_GROUP
 from chalicelib.auth.tickets import redeem_ticket
 from chalicelib.auth.tokens import TokenVerifier, build_verifier
 from chalicelib.clock import Clock, SystemClock
@@ -32,6 +34,7 @@ from chalicelib.notifications.state import NotificationState
 from chalicelib.services.bots import BotService
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
+from chalicelib.services.operators import OperatorRoster
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
@@ -43,6 +46,7 @@ from chalicelib.storage.tab_pages import TabReader
 from chalicelib.webhooks.dead_letters import DeadLetters
 from chalicelib.webhooks.delivery import WebhookDelivery
 from chalicelib.webhooks.outbox import WebhookOutbox
+from chalicelib.webhooks.ping import PING_TIMEOUT_SECONDS, WebhookPing
 from chalicelib.webhooks.transport import SafeTransport
 
 
@@ -51,6 +55,8 @@ class Webhooks:
     outbox: WebhookOutbox
     delivery: WebhookDelivery
     dead_letters: DeadLetters
+    # The admin screens' "send test delivery" (docs/webhooks.md, "Test delivery").
+    ping: WebhookPing
 
 
 @dataclass
@@ -79,6 +85,8 @@ class Services:
     live: LiveConnections
     webhooks: Webhooks
     notifications: Notifications
+    # The admin screens' operator list: Cognito's users and their presence.
+    operators: OperatorRoster
 
 
 def build(
@@ -124,6 +132,7 @@ def build(
         live=LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state),
         webhooks=webhooks,
         notifications=notifications,
+        operators=OperatorRoster(CognitoDirectory(settings), connections, clock, ADMINS_GROUP),
     )
 
 
@@ -164,7 +173,8 @@ def build_webhooks(settings: Settings, clock: Clock, attachments: AttachmentStor
         # Retries due within seconds (docs/webhooks.md); without a queue the sweep runs them.
         wakeups=SqsWakeups(settings) if SqsWakeups.configured(settings) else None,
     )
-    return Webhooks(WebhookOutbox(clock), delivery, DeadLetters(clock, watcher))
+    ping = WebhookPing(clock, SafeTransport(local=settings.is_local, timeout=PING_TIMEOUT_SECONDS))
+    return Webhooks(WebhookOutbox(clock), delivery, DeadLetters(clock, watcher), ping)
 
 
 @lru_cache(maxsize=1)

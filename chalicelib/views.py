@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
+from chalicelib.domain.operators import OperatorPresence
 from chalicelib.storage.dialogs import lead_attributes
 from chalicelib.storage.models import Attachment, BotModel, LeadModel, MessageModel
 
@@ -154,3 +155,29 @@ def bot_view(bot: BotModel) -> dict[str, Any]:
 def bot_entry_view(bot: BotModel) -> dict[str, Any]:
     """A bot as every operator sees it in `GET /api/bots`: its name, for the dialog rows."""
     return {"id": bot.id, "name": bot.name, "enabled": bool(bot.enabled)}
+
+
+def ping_view(outcome: Any) -> dict[str, Any]:
+    """A test delivery's outcome (`webhooks/ping.py` `PingOutcome`)."""
+    return {"event_id": outcome.event_id, "url": outcome.url, "ok": outcome.ok, "status": outcome.status,
+            "latency_ms": outcome.latency_ms, "error": outcome.error, "answer": outcome.answer}
+
+
+# --- operators (the admin screens) ---------------------------------------------------------------
+
+
+def operator_presence_view(entry: OperatorPresence) -> dict[str, Any]:
+    """An operator's Cognito account and whether they are online now."""
+    account = entry.account
+    return {
+        "username": account.username,
+        "email": account.email,
+        "enabled": account.enabled,
+        "status": account.status,
+        "admin": entry.admin,
+        "created_at": account.created_at,
+        "online": entry.online,
+        "connections": entry.connections,
+        "visible": entry.visible,
+        "connected_at": entry.connected_at,
+    }

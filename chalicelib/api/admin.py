@@ -1,4 +1,5 @@
-"""The admin API: bots (create, edit, rotate secrets). Admins are the Cognito group `admins`."""
+"""The admin API: bots (create, edit, rotate secrets, test their webhook, preview their
+scripts). Admins are the Cognito group `admins`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.api.admin_bodies import check_bot_fields
+from chalicelib.api.admin_bodies import check_bot_fields, check_script_preview
 from chalicelib.api.http import ANY_CONTENT, handles_errors, json_body, json_response
 from chalicelib.api.operator_auth import current_admin
 from chalicelib.bootstrap import services
+from chalicelib.domain import scripts
 from chalicelib.observability import render_each
-from chalicelib.views import bot_view
+from chalicelib.views import bot_view, ping_view
 
 admin_api = Blueprint(__name__)
 
@@ -69,3 +71,22 @@ def rotate_webhook_secret(bot_id: str) -> Any:
     current_admin(_request())
     bot, secrets = services().bots.rotate_webhook_secret(bot_id)
     return json_response({"bot": bot_view(bot), "webhook_secret": secrets.webhook_secret})
+
+
+@admin_api.route("/api/admin/bots/{bot_id}/test-delivery", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def test_delivery(bot_id: str) -> Any:
+    current_admin(_request())
+    runtime = services()
+    # Synchronous on purpose: the admin waits for the answer (at most PING_TIMEOUT_SECONDS).
+    return json_response(ping_view(runtime.webhooks.ping.ping(runtime.bots.get(bot_id))))
+
+
+@admin_api.route("/api/admin/scripts/preview", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def preview_script() -> Any:
+    current_admin(_request())
+    texts, name, attributes = check_script_preview(json_body(_request()))
+    # The domain's own renderer, the one transitions use: the preview cannot drift from it.
+    return json_response({"messages": scripts.render_all(texts, attributes, name),
+                          "lead": {"name": name, "attributes": attributes}})

@@ -15,6 +15,7 @@ from msgspec import UNSET
 
 from chalicelib.api import schemas_admin
 from chalicelib.api.decoding import decode, decode_query
+from chalicelib.domain import scripts
 from chalicelib.domain.commands import BotFields, ReplayRequest
 from chalicelib.domain.errors import ValidationFailed
 
@@ -64,3 +65,18 @@ def check_replay(body: Any) -> ReplayRequest:
     """The body of `POST /api/admin/webhooks/replay` (optional): `bot_id`, `limit`."""
     replay = decode({} if body is None else body, schemas_admin.ReplayInput)
     return ReplayRequest(replay.bot_id or None, replay.limit)
+
+
+def check_script_preview(body: Any) -> tuple[list[str], str | None, dict[str, Any]]:
+    """The body of `POST /api/admin/scripts/preview`: (texts, lead name, lead attributes); the
+    built-in sample lead when the body names none."""
+    preview = decode(body, schemas_admin.ScriptPreviewInput)
+    if preview.lead is UNSET:
+        return list(preview.texts), scripts.SAMPLE_LEAD_NAME, dict(scripts.SAMPLE_LEAD_ATTRIBUTES)
+    return list(preview.texts), preview.lead.name, dict(preview.lead.attributes)
+
+
+def check_operator_query(params: Mapping[str, str] | None) -> tuple[int, str | None]:
+    """`?limit=&cursor=` of the operators: (limit, cursor)."""
+    query = decode_query(params, schemas_admin.OperatorQuery)
+    return query.limit, query.cursor or None

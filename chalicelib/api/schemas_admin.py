@@ -164,3 +164,87 @@ class Replayed(msgspec.Struct):
     example: ClassVar[dict[str, Any]] = {"replayed": ["dl_01"]}
 
     replayed: list[str]
+
+
+# --- the admin screens: test delivery, script preview, operators ---------------------------------
+
+class PingResult(msgspec.Struct):
+    """What one signed `ping` to the bot's webhook came to (nothing is stored or retried)."""
+
+    example: ClassVar[dict[str, Any]] = {
+        "event_id": "evt_01", "url": "https://bots.example.com/handover", "ok": True, "status": 200,
+        "latency_ms": 84, "error": None, "answer": "{\"ok\":true}"}
+
+    event_id: Annotated[str, Meta(description="The webhook-id the ping was sent with.")]
+    url: str
+    ok: Annotated[bool, Meta(description="The webhook answered 2xx.")]
+    status: Annotated[int | None, Meta(description="The HTTP status; null when no answer came.")]
+    latency_ms: Annotated[int, Meta(ge=0, description="From sending to the answer (or the failure).")]
+    error: Annotated[str | None, Meta(description="Why no answer came (timeout, refused address, ...).")]
+    answer: Annotated[str, Meta(description=f"The first {500} characters of the answer's body.")]
+
+
+AttributeValue = Annotated[str, Meta(max_length=MAX_TEXT)] | int | float | bool | None
+
+
+class SampleLead(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The lead a preview is rendered against; omitted, a built-in sample is used."""
+
+    name: Annotated[str, Meta(max_length=MAX_BOT_NAME)] | None = None
+    attributes: Annotated[dict[Annotated[str, Meta(min_length=1, max_length=64)], AttributeValue],
+                          Meta(max_length=50)] = msgspec.field(default_factory=dict)
+
+
+class ScriptPreviewInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Script texts to render as a bot would send them, without saving them."""
+
+    example: ClassVar[dict[str, Any]] = {"texts": ["An operator joined the chat, {{first_name|friend}}."]}
+
+    texts: Annotated[list[Annotated[str, Meta(max_length=MAX_TEXT)]], Meta(max_length=MAX_SCRIPT_MESSAGES)]
+    lead: SampleLead | UnsetType = UNSET
+
+
+class ScriptPreview(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {
+        "messages": ["An operator joined the chat, Anna."],
+        "lead": {"name": "Anna Petrova", "attributes": {"first_name": "Anna"}}}
+
+    messages: Annotated[list[str], Meta(description="The texts as the lead would get them (blank ones left out).")]
+    lead: SampleLead
+
+
+class OperatorEntry(msgspec.Struct):
+    """An operator (a user of the Cognito pool) and whether they are online now."""
+
+    example: ClassVar[dict[str, Any]] = {
+        "username": "alice", "email": "alice@example.com", "enabled": True, "status": "CONFIRMED", "admin": False,
+        "created_at": "2026-11-25T08:00:00Z", "online": True, "connections": 2, "visible": True,
+        "connected_at": "2026-11-25T09:00:00.000Z"}
+
+    username: str
+    email: str | None
+    enabled: bool
+    status: Annotated[str, Meta(description="Cognito's UserStatus (CONFIRMED, FORCE_CHANGE_PASSWORD, ...).")]
+    admin: bool
+    created_at: str | None
+    online: Annotated[bool, Meta(description="Has an open websocket connection now.")]
+    connections: Annotated[int, Meta(ge=0, description="Open websocket connections (one per browser tab).")]
+    visible: Annotated[bool, Meta(description="One of them shows the page (document.visibilityState).")]
+    connected_at: Annotated[str | None, Meta(description="When the newest connection opened.")]
+
+
+class OperatorQuery(msgspec.Struct):
+    limit: Annotated[int, Meta(ge=1, le=60, description="From 1 to 60 (Cognito's page).")] = 60
+    cursor: Annotated[str, Meta(max_length=4096, description="Opaque: the next_cursor of the previous page.")] = ""
+
+
+class OperatorList(msgspec.Struct):
+    example: ClassVar[dict[str, Any]] = {
+        "items": [OperatorEntry.example], "next_cursor": None,
+        "console_url": "https://us-east-1.console.aws.amazon.com/cognito/v2/idp/user-pools/us-east-1_x/users"
+                       "?region=us-east-1"}
+
+    items: list[OperatorEntry]
+    next_cursor: str | None
+    console_url: Annotated[str, Meta(description="The user pool's page in the AWS console, where operators are "
+                                                 "created, disabled and added to admins.")]

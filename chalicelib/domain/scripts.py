@@ -140,3 +140,10 @@ def _fit(text: str, budget: int) -> str:
         else:
             high = middle - 1
     return text[:low].rstrip() + ELLIPSIS if low else ""
+
+
+# The lead a script preview is rendered against when the admin gives none (the admin screens):
+# a first name and a city filled, a company missing, so that both a filled placeholder and the
+# removal of an empty one show.
+SAMPLE_LEAD_NAME = "Anna Petrova"
+SAMPLE_LEAD_ATTRIBUTES: dict[str, Any] = {"first_name": "Anna", "city": "Berlin", "plan": "premium"}
