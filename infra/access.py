@@ -26,6 +26,9 @@ STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:Ge
 UPLOAD = ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject")
 DOWNLOAD = ("s3:GetObject",)
 ATTACHMENTS_PREFIX = "uploads/"
+# The admin screens' operator list (docs/operator-ui.md): the pool's users and the admins group.
+# Read only: operators are managed in the console. On the operators' user pool alone.
+LIST_OPERATORS = ("cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup")
 # Pushes to websocket clients; GET/DELETE of a connection for the management API's checks.
 MANAGE_CONNECTIONS_METHODS = ("POST", "GET", "DELETE")
 
@@ -40,6 +43,8 @@ class Access:
     streams: frozenset[str] = frozenset()
     # May queue webhook wake-ups (sqs:SendMessage on the wake-up queue, docs/webhooks.md).
     wakeups: bool = False
+    # Cognito actions on the operators' user pool (never on every pool).
+    cognito: tuple[str, ...] = ()
     timeout_seconds: int = 30
 
     def tables(self) -> frozenset[str]:
@@ -59,6 +64,7 @@ FUNCTIONS: dict[str, Access] = {
               "deliveries dead_letters notifications",
         attachments=UPLOAD,
         manage_connections=True,
+        cognito=LIST_OPERATORS,
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,
     ),

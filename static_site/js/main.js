@@ -8,9 +8,11 @@ import { Login } from './views/login.js';
 import { Panel } from './views/panel.js';
 import { Sidebar } from './views/sidebar.js';
 import { Topbar } from './views/topbar.js';
+import { AdminScreens } from './views/admin/admin.js';
 
 function ContactCenter({ controller, onLanguage }) {
   const [state, setState] = useState(controller.state);
+  const [admin, setAdmin] = useState(false); // the admin screens instead of the dialogs
   useEffect(() => {
     const unsubscribe = controller.subscribe(setState);
     controller.start();
@@ -22,11 +24,13 @@ function ContactCenter({ controller, onLanguage }) {
   const open = Boolean(state.dialog);
   return html`
     <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
-      <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()} />
+      <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
+        adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? setAdmin : null} />
+      ${admin ? html`<${AdminScreens} api=${controller.api} />` : html`
       <div class="workspace">
         <${Sidebar} state=${state} controller=${controller} />
         <${Panel} state=${state} controller=${controller} />
-      </div>
+      </div>`}
     </div>`;
 }
 

@@ -13,7 +13,7 @@ export function LanguagePicker({ onLanguage }) {
     </label>`;
 }
 
-export function Topbar({ state, sounds, onLanguage, onSignOut }) {
+export function Topbar({ state, sounds, onLanguage, onSignOut, adminOpen, onAdmin }) {
   const soundLabel = sounds.blocked ? t('sound.blocked') : sounds.enabled ? t('sound.on') : t('sound.off');
   const soundOn = sounds.enabled && !sounds.blocked;
   return html`
@@ -22,6 +22,8 @@ export function Topbar({ state, sounds, onLanguage, onSignOut }) {
       <span class=${`connection connection-${state.connection}`} data-testid="connection-status"
         data-status=${state.connection} role="status">${t(`connection.${state.connection}`)}</span>
       <span class="spacer"></span>
+      ${onAdmin && html`<button type="button" data-testid="admin-open" aria-pressed=${adminOpen ? 'true' : 'false'}
+        onClick=${() => onAdmin(!adminOpen)}>${adminOpen ? t('admin.close') : t('admin.open')}</button>`}
       <button type="button" data-testid="sound-enable" class=${`sound ${sounds.blocked ? 'attention' : ''}`}
         aria-pressed=${soundOn ? 'true' : 'false'} onClick=${() => sounds.toggle()}>
         <span aria-hidden="true" class=${soundOn ? 'note' : 'note muted'}>♪</span> ${soundLabel}
