@@ -8,11 +8,18 @@ import { Login } from './views/login.js';
 import { Panel } from './views/panel.js';
 import { Sidebar } from './views/sidebar.js';
 import { Topbar } from './views/topbar.js';
-import { AdminScreens } from './views/admin/admin.js';
 
 function ContactCenter({ controller, onLanguage }) {
   const [state, setState] = useState(controller.state);
-  const [admin, setAdmin] = useState(false); // the admin screens instead of the dialogs
+  // The admin screens instead of the dialogs: loaded on first use, so operators never download them.
+  const [AdminScreens, setAdminScreens] = useState(null);
+  const [admin, setAdmin] = useState(false);
+  function toggleAdmin(open) {
+    if (open && !AdminScreens) {
+      import('./views/admin/admin.js').then((module) => setAdminScreens(() => module.AdminScreens));
+    }
+    setAdmin(open);
+  }
   useEffect(() => {
     const unsubscribe = controller.subscribe(setState);
     controller.start();
@@ -25,8 +32,8 @@ function ContactCenter({ controller, onLanguage }) {
   return html`
     <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
       <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
-        adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? setAdmin : null} />
-      ${admin ? html`<${AdminScreens} api=${controller.api} />` : html`
+        adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? toggleAdmin : null} />
+      ${admin ? (AdminScreens && html`<${AdminScreens} api=${controller.api} />`) : html`
       <div class="workspace">
         <${Sidebar} state=${state} controller=${controller} />
         <${Panel} state=${state} controller=${controller} />
