@@ -12,6 +12,10 @@ export class AdminApi {
     return this.api.get('/api/admin/bots');
   }
 
+  bot(botId) {
+    return this.api.get(`/api/admin/bots/${enc(botId)}`);
+  }
+
   createBot(fields) {
     return this.api.post('/api/admin/bots', fields);
   }

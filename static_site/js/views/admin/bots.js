@@ -63,15 +63,27 @@ export function BotsScreen({ admin }) {
     load();
   }, [admin]);
 
+  // A bot's page starts from the bot as it is now (the delivery function may have disabled its
+  // webhook since the list was read).
+  async function openBot(botId) {
+    try {
+      const fresh = await admin.bot(botId);
+      setBots((current) => current.map((bot) => (bot.id === botId ? fresh : bot)));
+      setOpenId(botId);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
   if (created) {
     return html`<${ShownOnce} secrets=${[
       [t('admin.secret.api_key'), created.api_key, 'secret-api-key'],
       [t('admin.secret.webhook_secret'), created.webhook_secret, 'secret-webhook-secret'],
-    ]} onDone=${() => { setOpenId(created.bot.id); setCreated(null); load(); }} />`;
+    ]} onDone=${async () => { await load(); setCreated(null); openBot(created.bot.id); }} />`;
   }
   const open = openId && bots && bots.find((bot) => bot.id === openId);
   if (open) {
-    return html`<${BotPage} admin=${admin} bot=${open} onBack=${() => setOpenId(null)}
+    return html`<${BotPage} admin=${admin} bot=${open} onBack=${() => { setOpenId(null); load(); }}
       onChanged=${(bot) => setBots(bots.map((b) => (b.id === bot.id ? bot : b)))} />`;
   }
   return html`
@@ -91,7 +103,7 @@ export function BotsScreen({ admin }) {
           <tbody>
             ${bots.map((bot) => html`
               <tr key=${bot.id} data-testid="bot-row" data-bot-id=${bot.id}>
-                <td><button type="button" class="link" onClick=${() => setOpenId(bot.id)}>${bot.name}</button></td>
+                <td><button type="button" class="link" onClick=${() => openBot(bot.id)}>${bot.name}</button></td>
                 <td class="mono">${bot.id}</td>
                 <td>${bot.enabled ? t('admin.yes') : t('admin.no')}</td>
                 <td class="mono">${bot.webhook_url || t('info.none')}${bot.webhook_disabled_at ? ` (${t('admin.bot.webhook_off')})` : ''}</td>
