@@ -120,8 +120,9 @@ def test_an_admin_manages_a_bot_and_replays_its_dead_letters(open_console, runti
     stored = _api(runtime, token, "GET", f"/api/admin/bots/{bot_id}").json()
     assert stored["scripts"]["operator_transfer"] == ["Hello {{nickname|there}}!"]
 
-    # Dead letters: the webhook now answers 410 Gone; an operator joining a dialog makes two
-    # events (dialog.operator_joined, then the script's message.created), both dead-lettered.
+    # Dead letters: the webhook now answers 410 Gone. The handoff's dialog.waiting gets the 410
+    # (and the webhook is disabled); an operator joining then makes dialog.operator_joined and
+    # the script's message.created, dead-lettered at once as webhook_disabled.
     page.get_by_test_id("bot-webhook-url").fill(f"{base}/gone")
     page.get_by_test_id("bot-save").click()
     expect(page.get_by_test_id("bot-saved")).to_be_visible()
@@ -133,8 +134,11 @@ def test_an_admin_manages_a_bot_and_replays_its_dead_letters(open_console, runti
         answer = _api(runtime, token, "GET", f"/api/admin/webhooks/dead-letters?bot_id={bot_id}&limit=100")
         return [letter for letter in answer.json()["items"] if letter["lead_id"] == lead_id]
 
-    wait_for(page, lambda: len(letters()) == 2, timeout_ms=30_000)
-    dead_ids = {letter["id"] for letter in letters()}
+    wait_for(page, lambda: len(letters()) == 3, timeout_ms=30_000)
+    dead = letters()
+    assert sorted(letter["type"] for letter in dead) == ["dialog.operator_joined", "dialog.waiting", "message.created"]
+    assert {letter["reason"] for letter in dead} == {"gone", "webhook_disabled"}
+    dead_ids = {letter["id"] for letter in dead}
 
     # The 410 disabled the webhook: a new URL enables it again (done in the UI).
     page.get_by_test_id("bot-back").click()
@@ -147,8 +151,8 @@ def test_an_admin_manages_a_bot_and_replays_its_dead_letters(open_console, runti
     page.get_by_test_id("admin-nav-dead_letters").click()
     page.get_by_test_id("dead-letter-bot").select_option(bot_id)
     rows = page.get_by_test_id("dead-letter-row")
-    expect(rows).to_have_count(2)
-    oldest = sorted(letters(), key=lambda letter: letter["dead_at"])[0]["id"]
+    expect(rows).to_have_count(3)
+    oldest = next(letter["id"] for letter in dead if letter["reason"] == "gone")
     page.locator(f'[data-testid="dead-letter-row"][data-letter-id="{oldest}"]').get_by_test_id("dead-letter-open").click()
     expect(page.get_by_test_id("dead-letter-last-error")).to_contain_text("HTTP 410")
     expect(page.get_by_test_id("dead-letter-attempts")).to_have_text("1")
@@ -156,12 +160,12 @@ def test_an_admin_manages_a_bot_and_replays_its_dead_letters(open_console, runti
     console.shot("admin-dead-letter")
     page.get_by_test_id("dead-letter-replay").click()
     expect(page.get_by_test_id("dead-letter-notice")).to_have_text("Queued again: 1.")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(2)
     # Delivered again, with the same webhook-id (bots dedupe on it).
     wait_for(page, lambda: oldest in {c["id"] for c in calls if c["path"] == "/ok/again"}, timeout_ms=30_000)
 
     page.get_by_test_id("dead-letter-replay-all").click()
-    expect(page.get_by_test_id("dead-letter-notice")).to_have_text("Queued again: 1.")
+    expect(page.get_by_test_id("dead-letter-notice")).to_have_text("Queued again: 2.")
     expect(page.get_by_test_id("dead-letters-empty")).to_be_visible()
     wait_for(page, lambda: dead_ids <= {c["id"] for c in calls if c["path"] == "/ok/again"}, timeout_ms=30_000)
     assert letters() == []
