@@ -11,7 +11,7 @@ from msgspec import UNSET, Meta, UnsetType
 from chalicelib.api.decoding import Rule
 
 ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "MFA_SETUP"]
-Session = Annotated[str, Meta(min_length=1, max_length=4096,
+Session = Annotated[str, Meta(min_length=20, max_length=2048,
                               description="Cognito's session from the challenge; valid 3 minutes, once.")]
 Username = Annotated[str, Meta(min_length=1, max_length=128, description="1-128 characters.")]
 NewPassword = Annotated[str, Meta(min_length=1, max_length=256,

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import Settings
@@ -165,6 +165,9 @@ class CognitoSignIn:
             if code in _UNAVAILABLE:
                 raise Busy("sign-in is busy right now; try again in a moment") from None
             raise
+        except ParamValidationError as error:
+            # botocore checks Cognito's lengths before sending; the schemas should have already.
+            raise ValidationFailed(f"Cognito would refuse this: {error}") from None
         except BotoCoreError:
             # Cognito unreachable or timing out: a 503 the UI can retry, not a 500.
             raise Busy("sign-in is unavailable right now; try again in a moment") from None
