@@ -15,7 +15,7 @@ from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import NEW_PASSWORD_REQUIRED, Challenge, SignInResult, Tokens, TotpSecret
 from chalicelib.auth.tickets import issue_ticket
 from chalicelib.bootstrap import services
-from chalicelib.views import challenge_view, totp_setup_view
+from chalicelib.views import challenge_view, password_policy_view, totp_setup_view
 
 auth_api = Blueprint(__name__)
 
@@ -73,8 +73,10 @@ def totp_setup_while_signing_in() -> Any:
 @handles_errors
 def forgot_password() -> Any:
     body = decode(json_body(auth_api.current_request), schemas_auth.ForgotPasswordInput)
-    services().sign_in.forgot_password(body.username)
-    return json_response({"sent": True}, status=202)
+    runtime = services()
+    runtime.sign_in.forgot_password(body.username)
+    return json_response({"sent": True, "password_policy": password_policy_view(runtime.settings.password_policy)},
+                         status=202)
 
 
 @auth_api.route("/api/auth/reset-password", methods=["POST"], content_types=ANY_CONTENT)

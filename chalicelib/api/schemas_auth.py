@@ -116,10 +116,11 @@ class ResetPasswordInput(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CodeSent(msgspec.Struct):
-    example: ClassVar[dict[str, Any]] = {"sent": True}
+    example: ClassVar[dict[str, Any]] = {"sent": True, "password_policy": PasswordPolicy.example}
 
     sent: Annotated[bool, Meta(description="Always true: whether the user exists is never said. The code goes "
                                            "to the account's verified e-mail.")]
+    password_policy: Annotated[PasswordPolicy, Meta(description="What the new password must have.")]
 
 
 class PasswordReset(msgspec.Struct):
