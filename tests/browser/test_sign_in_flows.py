@@ -43,7 +43,7 @@ class Pool:
 
 @pytest.fixture
 def pool(runtime) -> Pool:
-    backends = runtime.backends()
+    backends = runtime.backends
     idp = boto3.client("cognito-idp", region_name=backends.get("region", "us-east-1"),
                        endpoint_url=backends["moto_endpoint"], aws_access_key_id="local",
                        aws_secret_access_key="local")

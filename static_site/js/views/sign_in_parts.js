@@ -42,11 +42,16 @@ export function NewPasswordFields({ password, repeat, onPassword, onRepeat }) {
     </label>`;
 }
 
+// A TOTP code is 6 digits; an e-mailed code is whatever Cognito sent. (No `pattern` at all for
+// the latter: Preact renders a null pattern as "", which only an empty field matches.)
+const TOTP_CODE = { inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6 };
+const EMAILED_CODE = { inputmode: 'text', maxlength: 2048 };
+
 export function CodeField({ value, onValue, label, testid = 'totp-code', digits = true }) {
   return html`
     <label>${label}
-      <input data-testid=${testid} name="code" autocomplete="one-time-code" required
-        inputmode=${digits ? 'numeric' : 'text'} pattern=${digits ? '[0-9]{6}' : null} maxlength=${digits ? 6 : 2048}
+      <input key=${testid} data-testid=${testid} name="code" autocomplete="one-time-code" required
+        ...${digits ? TOTP_CODE : EMAILED_CODE}
         value=${value} onInput=${(e) => onValue(e.currentTarget.value.trim())} />
     </label>`;
 }
