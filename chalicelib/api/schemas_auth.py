@@ -10,6 +10,8 @@ from msgspec import UNSET, Meta, UnsetType
 
 from chalicelib.api.decoding import Rule
 
+# Cognito's sessions are opaque and long (20 to 2048 characters).
+SESSION_EXAMPLE = "AYABeHvbVqZ5V2J0Tgk3Q8dLrXw9mN1u…"
 ChallengeName = Literal["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "MFA_SETUP"]
 Session = Annotated[str, Meta(min_length=20, max_length=2048,
                               description="Cognito's session from the challenge; valid 3 minutes, once.")]
@@ -35,7 +37,7 @@ class PasswordPolicy(msgspec.Struct):
 
 class Challenge(msgspec.Struct, kw_only=True):
     example: ClassVar[dict[str, Any]] = {
-        "challenge": "NEW_PASSWORD_REQUIRED", "session": "AYABeC…", "username": "alice",
+        "challenge": "NEW_PASSWORD_REQUIRED", "session": SESSION_EXAMPLE, "username": "alice",
         "password_policy": PasswordPolicy.example}
 
     challenge: Annotated[ChallengeName, Meta(description="What Cognito wants before it gives tokens.")]
@@ -60,7 +62,7 @@ NEEDS_CODE = Rule(
 
 
 class ChallengeInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    example: ClassVar[dict[str, Any]] = {"challenge": "NEW_PASSWORD_REQUIRED", "session": "AYABeC…",
+    example: ClassVar[dict[str, Any]] = {"challenge": "NEW_PASSWORD_REQUIRED", "session": SESSION_EXAMPLE,
                                          "username": "alice", "new_password": "Correct-horse-9"}
     rules: ClassVar[tuple[Rule, ...]] = (NEEDS_NEW_PASSWORD, NEEDS_CODE)
 
@@ -72,7 +74,7 @@ class ChallengeInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class TotpSetupInput(msgspec.Struct, forbid_unknown_fields=True):
-    example: ClassVar[dict[str, Any]] = {"session": "AYABeC…", "username": "alice"}
+    example: ClassVar[dict[str, Any]] = {"session": SESSION_EXAMPLE, "username": "alice"}
 
     session: Session
     username: Username
@@ -81,7 +83,7 @@ class TotpSetupInput(msgspec.Struct, forbid_unknown_fields=True):
 class TotpSetup(msgspec.Struct, kw_only=True):
     example: ClassVar[dict[str, Any]] = {
         "secret": "JBSWY3DPEHPK3PXP", "otpauth_uri": "otpauth://totp/Handover%3Aalice?secret=JBSWY3DPEHPK3PXP"
-                                                     "&issuer=Handover", "session": "AYABeC…"}
+                                                     "&issuer=Handover", "session": SESSION_EXAMPLE}
 
     secret: Annotated[str, Meta(description="Base32, for typing into the app by hand.")]
     otpauth_uri: Annotated[str, Meta(description="Shown as a QR code.")]
