@@ -8,8 +8,9 @@ local runtime configure the same code that runs in Lambda by environment alone.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 # The webhook wake-up queue's name unless HANDOVER_WEBHOOK_WAKEUPS_QUEUE says otherwise
@@ -19,6 +20,34 @@ WAKEUPS_QUEUE_DEFAULT = "handover-webhook-wakeups"
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The operators' pool's password policy, shown by the UI where a password is set. Given
+    by infra/auth.py as HANDOVER_PASSWORD_POLICY (JSON with these keys), so that sign-in needs
+    no admin permission (DescribeUserPool) to read it. Cognito enforces the real one either way;
+    the defaults are Cognito's own defaults."""
+
+    min_length: int = 8
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_digits: bool = True
+    require_symbols: bool = True
+
+
+def _password_policy(raw: str) -> PasswordPolicy:
+    try:
+        given = json.loads(raw) if raw else {}
+    except ValueError:
+        given = {}
+    if not isinstance(given, dict):
+        given = {}
+    known = {name: given[name] for name in PasswordPolicy.__dataclass_fields__ if name in given}
+    try:
+        return PasswordPolicy(**known)
+    except TypeError:
+        return PasswordPolicy()
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class Settings:
     # Where the pool's signing keys are; `<issuer>/.well-known/jwks.json` in AWS, the moto
     # server's `/<pool id>/.well-known/jwks.json` locally (file:// is allowed only when local).
     cognito_jwks_url: str = ""
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     # The websocket URL the UI connects to (answered by POST /api/ws-ticket).
     ws_url: str = ""
     ws_management_endpoint: str | None = None
@@ -99,6 +129,7 @@ def load_settings() -> Settings:
         cognito_client_id=_env("HANDOVER_COGNITO_CLIENT_ID"),
         cognito_issuer=issuer,
         cognito_jwks_url=jwks_url,
+        password_policy=_password_policy(_env("HANDOVER_PASSWORD_POLICY")),
         ws_url=_env("HANDOVER_WS_URL"),
         ws_management_endpoint=_env("HANDOVER_WS_MANAGEMENT_ENDPOINT") or None,
         tab_shards=max(1, int(_env("HANDOVER_TAB_SHARDS", "1") or "1")),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.attachments import AttachmentStorage
+from chalicelib.config import PasswordPolicy
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.domain.operators import OperatorPresence
 from chalicelib.storage.dialogs import lead_attributes
@@ -181,3 +182,26 @@ def operator_presence_view(entry: OperatorPresence) -> dict[str, Any]:
         "visible": entry.visible,
         "connected_at": entry.connected_at,
     }
+# --- signing in (schemas_auth.py) ------------------------------------------------------------------
+
+
+def password_policy_view(policy: PasswordPolicy) -> dict[str, Any]:
+    return {"min_length": policy.min_length, "require_lowercase": policy.require_lowercase,
+            "require_uppercase": policy.require_uppercase, "require_digits": policy.require_digits,
+            "require_symbols": policy.require_symbols}
+
+
+def challenge_view(name: str, session: str, username: str, policy: PasswordPolicy | None) -> dict[str, Any]:
+    """A Cognito challenge the UI must answer (auth/cognito.py's Challenge); with the password
+    policy when the answer is a new password."""
+    view: dict[str, Any] = {"challenge": name, "session": session, "username": username}
+    if policy is not None:
+        view["password_policy"] = password_policy_view(policy)
+    return view
+
+
+def totp_setup_view(secret: str, otpauth_uri: str, session: str | None) -> dict[str, Any]:
+    view: dict[str, Any] = {"secret": secret, "otpauth_uri": otpauth_uri}
+    if session:
+        view["session"] = session
+    return view

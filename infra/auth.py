@@ -4,6 +4,8 @@ USER_PASSWORD_AUTH through its own `/api/auth/login`)."""
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
@@ -12,6 +14,15 @@ from infra.nag import suppress
 from infra.stages import Stage
 
 ADMINS_GROUP = "admins"
+# The pool's password policy, also given to the functions as HANDOVER_PASSWORD_POLICY so the UI
+# can show it where a password is set without an admin call (DescribeUserPool) at sign-in.
+PASSWORD_POLICY = {"min_length": 12, "require_lowercase": True, "require_uppercase": True,
+                   "require_digits": True, "require_symbols": True}
+
+
+def password_policy_setting() -> str:
+    """HANDOVER_PASSWORD_POLICY, read by chalicelib/config.py."""
+    return json.dumps(PASSWORD_POLICY, sort_keys=True)
 
 
 class Operators(Construct):
@@ -28,13 +39,14 @@ class Operators(Construct):
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             standard_attributes=cognito.StandardAttributes(email=cognito.StandardAttribute(required=True, mutable=True)),
             password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
+                min_length=PASSWORD_POLICY["min_length"],
+                require_lowercase=PASSWORD_POLICY["require_lowercase"],
+                require_uppercase=PASSWORD_POLICY["require_uppercase"],
+                require_digits=PASSWORD_POLICY["require_digits"],
+                require_symbols=PASSWORD_POLICY["require_symbols"],
                 temp_password_validity=Duration.days(3),
             ),
+            # Each operator may turn TOTP on (the UI sets it up with a QR code); SMS is off.
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
@@ -44,12 +56,15 @@ class Operators(Construct):
         )
         pool = self.user_pool.node.default_child
         suppress(pool, "COG2",
-                 "MFA stays OPTIONAL (TOTP only) until the UI completes the SOFTWARE_TOKEN_MFA set-up and challenge "
-                 "(issue 15, item 1); REQUIRED before that would lock every operator out at the next sign-in.")
+                 "MFA is OPTIONAL (TOTP only): the UI completes the TOTP set-up, MFA_SETUP and SOFTWARE_TOKEN_MFA, and "
+                 "each operator turns it on from the user menu (docs/security.md). REQUIRED is one property away "
+                 "and works with the same UI (MFA_SETUP at the next sign-in); the choice is the operator's "
+                 "organisation's (docs/runbook.md, onboarding).")
         suppress(pool, "COG8",
                  "No Plus feature plan (threat protection) yet: its adaptive authentication scores each sign-in by the "
                  "browser's context data, and sign-in goes through the app's /api/auth/login (USER_PASSWORD_AUTH from "
-                 "Lambda), which does not forward it; decide together with issue 15's sign-in work (cost per MAU).")
+                 "Lambda), which does not forward it; the lockout after wrong passwords and the 429 are Cognito's "
+                 "own (docs/security.md, Sign-in).")
         self.admins = cognito.CfnUserPoolGroup(
             self,
             "Admins",

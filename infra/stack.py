@@ -7,7 +7,7 @@ from pathlib import Path
 from aws_cdk import Aws, CfnOutput, Stack, Tags
 from constructs import Construct
 
-from infra.auth import Operators
+from infra.auth import Operators, password_policy_setting
 from infra.backup import TableBackups
 from infra.functions import API_STAGE, HandoverFunctions, retention
 from infra.monitoring import Monitoring
@@ -64,6 +64,7 @@ class HandoverStack(Stack):
             "HANDOVER_S3_PUBLIC_ENDPOINT": s3_public_endpoint(),
             "HANDOVER_COGNITO_USER_POOL_ID": self.operators.user_pool.user_pool_id,
             "HANDOVER_COGNITO_CLIENT_ID": self.operators.client.user_pool_client_id,
+            "HANDOVER_PASSWORD_POLICY": password_policy_setting(),
             "POWERTOOLS_SERVICE_NAME": "handover",
             "POWERTOOLS_METRICS_NAMESPACE": "Handover",
         }

@@ -57,7 +57,10 @@ def start_backends(data_dir: Path) -> Backends:
         backends.processes.append(dynamodb)
         moto_env = {**os.environ,
                     # Pool ids derived from the pool's name: the same id at every start.
-                    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH"}
+                    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+                    # Check TOTP codes (moto takes any code otherwise). moto's secret is one fixed
+                    # value for every user; the codes are real RFC 6238 codes of it.
+                    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"}
         moto = spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(backends.moto_port)],
                      logs / "moto.log", env=moto_env)
         backends.processes.append(moto)

@@ -30,7 +30,7 @@ from local_runtime.demo import SIMULATOR_DIR, Demo
 from local_runtime.gateway import MAX_REST_BODY, PARSER_LIMIT, GatewayRunner, RestGateway, api_gateway_limits
 from local_runtime.invoker import Invoker
 from local_runtime.scheduler import Scheduler
-from local_runtime.seed import OPERATORS, seed_bucket, seed_cognito
+from local_runtime.seed import OPERATORS, password_policy_setting, seed_bucket, seed_cognito
 from local_runtime.settings import ATTACHMENTS_BUCKET, REGION, TABLE_PREFIX, RuntimeOptions, app_environment
 from local_runtime.streams import EventFeeds
 from local_runtime.websocket_api import WebsocketApi
@@ -112,6 +112,7 @@ async def start(options: RuntimeOptions, app_spec: str = "app:app") -> Running:
         seed_bucket(backends.moto_endpoint, [url, f"http://localhost:{port}"])
         env["HANDOVER_COGNITO_USER_POOL_ID"] = cognito.user_pool_id
         env["HANDOVER_COGNITO_CLIENT_ID"] = cognito.client_id
+        env["HANDOVER_PASSWORD_POLICY"] = password_policy_setting()
         # moto signs tokens with AWS's issuer URL but serves the keys itself; the issuer
         # (HANDOVER_COGNITO_ISSUER) is left to its AWS default on purpose.
         env["HANDOVER_COGNITO_JWKS_URL"] = f"{backends.moto_endpoint}/{cognito.user_pool_id}/.well-known/jwks.json"

@@ -8,6 +8,7 @@ stack creates in AWS, and it runs with `--no-demo` too (nobody could sign in wit
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,16 @@ OPERATORS = (
     Operator("operator", "Operator-pass-1", False),
     Operator("operator2", "Operator-pass-2", False),
 )
+
+
+# The local pool's password policy, as infra/auth.py's is in AWS (shorter, for typing in demos);
+# the app is told it as HANDOVER_PASSWORD_POLICY, as the CDK stack tells the functions.
+PASSWORD_POLICY = {"min_length": 8, "require_lowercase": True, "require_uppercase": True,
+                   "require_digits": True, "require_symbols": True}
+
+
+def password_policy_setting() -> str:
+    return json.dumps(PASSWORD_POLICY, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,17 @@ def seed_cognito(moto_endpoint: str, operators: tuple[Operator, ...] = OPERATORS
     idp = _client("cognito-idp", moto_endpoint)
     pool_id = idp.create_user_pool(
         PoolName=USER_POOL_NAME,
-        Policies={"PasswordPolicy": {"MinimumLength": 8}},
+        Policies={"PasswordPolicy": {
+            "MinimumLength": PASSWORD_POLICY["min_length"], "RequireLowercase": PASSWORD_POLICY["require_lowercase"],
+            "RequireUppercase": PASSWORD_POLICY["require_uppercase"],
+            "RequireNumbers": PASSWORD_POLICY["require_digits"], "RequireSymbols": PASSWORD_POLICY["require_symbols"]}},
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        # Forgotten passwords: a code by e-mail (moto keeps it instead of sending it).
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
     )["UserPool"]["Id"]
+    # MFA as in AWS: optional, TOTP only (infra/auth.py).
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                 MfaConfiguration="OPTIONAL")
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=APP_CLIENT_NAME,

@@ -33,6 +33,18 @@ from chalicelib.api.schemas_admin import (
     ScriptPreview,
     ScriptPreviewInput,
 )
+from chalicelib.api.schemas_auth import (
+    Challenge,
+    ChallengeInput,
+    CodeSent,
+    ForgotPasswordInput,
+    MfaState,
+    PasswordReset,
+    ResetPasswordInput,
+    TotpCodeInput,
+    TotpSetup,
+    TotpSetupInput,
+)
 from chalicelib.api.schemas_operator import (
     BotList,
     Counts,
@@ -62,6 +74,14 @@ AUTH = {401: "No access token, or one that is expired, tampered or from another 
 ADMIN = {**AUTH, 403: "Only admins (Cognito group admins)"}
 BODY = {400: "Malformed JSON or no body", 413: "Body over 256 KB", 415: "The body is not application/json",
         422: "Invalid fields (details.fields)"}
+# Cognito's throttling and lockouts (chalicelib/auth/cognito.py, docs/security.md).
+THROTTLED = {429: "Cognito throttled these attempts or locked the account for a while (too_many_attempts); "
+                  "wait Retry-After seconds",
+             503: "Cognito is unavailable (busy, unavailable); retry after Retry-After"}
+SIGNED_IN = ("Signed in (tokens), or a challenge to answer at POST /api/auth/challenge", (Tokens, Challenge))
+CHALLENGE_ERRORS = {**BODY, **THROTTLED, 401: "The session expired or was used (session_expired): sign in again",
+                    422: "Invalid fields; a wrong or expired code (invalid_code); a password the pool's policy "
+                         "refuses (password_refused, details.fields.new_password says why)"}
 NO_DIALOG = {404: "No such dialog (lead_not_found)"}
 NO_BOT = {404: "No such bot"}
 NO_LETTER = {404: "No such dead letter"}
@@ -82,12 +102,36 @@ def _action(name: str, operation_id: str, summary: str) -> Route:
 
 ROUTES = (
     Route("post", "/api/auth/login", "login", "Sign in with Cognito (USER_PASSWORD_AUTH)",
-          ok={200: ("Signed in", Tokens)}, errors={**BODY, 401: "Wrong username or password (invalid_credentials)"},
+          ok={200: SIGNED_IN}, errors={**BODY, **THROTTLED, 401: "Wrong username or password (invalid_credentials)"},
           body=LoginInput, public=True),
+    Route("post", "/api/auth/challenge", "answerChallenge",
+          "Answer a challenge: a new password, a TOTP code, or the first code of a TOTP set-up",
+          ok={200: SIGNED_IN}, errors=CHALLENGE_ERRORS, body=ChallengeInput, public=True),
+    Route("post", "/api/auth/totp-setup", "totpSetupWhileSigningIn",
+          "During MFA_SETUP: a TOTP secret (and its otpauth URI for a QR code)",
+          ok={200: ("Scan it, then answer MFA_SETUP with its first code and this session", TotpSetup)},
+          errors=CHALLENGE_ERRORS, body=TotpSetupInput, public=True),
+    Route("post", "/api/auth/forgot-password", "forgotPassword",
+          "E-mail a code to reset the password (the same answer whether the user exists or not)",
+          ok={202: ("If the account exists and has a verified e-mail, a code is on its way", CodeSent)},
+          errors={**BODY, **THROTTLED}, body=ForgotPasswordInput, public=True),
+    Route("post", "/api/auth/reset-password", "resetPassword", "Set a new password with the e-mailed code",
+          ok={200: ("Reset: sign in with the new password", PasswordReset)},
+          errors={**BODY, **THROTTLED, 422: "Invalid fields; a wrong or expired code, or an unknown user "
+                                            "(invalid_code); a password the policy refuses (password_refused)"},
+          body=ResetPasswordInput, public=True),
     Route("post", "/api/auth/refresh", "refresh", "New access and id tokens from a refresh token",
           ok={200: ("Refreshed", Tokens)}, errors={**BODY, 401: "The refresh token no longer works"},
           body=RefreshInput, public=True),
     Route("get", "/api/me", "me", "Who the token belongs to", ok={200: ("The operator", Operator)}, errors=AUTH),
+    Route("post", "/api/me/totp", "totpSetup", "Start turning on TOTP MFA: a new secret and its otpauth URI",
+          ok={200: ("Scan it, then send its first code to /api/me/totp/verify", TotpSetup)},
+          errors={**AUTH, **THROTTLED}),
+    Route("post", "/api/me/totp/verify", "totpVerify", "Turn on TOTP MFA with the first code of the new secret",
+          ok={200: ("On: every sign-in asks for a code", MfaState)},
+          errors={**AUTH, **BODY, **THROTTLED, 422: "Invalid fields; a wrong code (invalid_code); no secret set up "
+                                                     "first (validation_failed)"},
+          body=TotpCodeInput),
     Route("post", "/api/ws-ticket", "wsTicket", "A one-time websocket ticket (60 s)",
           ok={200: ("Connect to ws_url?ticket=…", WsTicket)}, errors=AUTH),
     Route("get", "/api/tabs/{tab}", "tabPage", "A page of a tab, newest activity first",

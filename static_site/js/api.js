@@ -65,15 +65,58 @@ export class Api {
     return this.baseUrl + path;
   }
 
-  async login(username, password) {
-    const response = await fetch(this.url('/api/auth/login'), {
+  // Sign-in (docs/operator-api.md, "Signing in"): each step answers { operator } once Cognito
+  // gave tokens (they are stored), or { challenge } to answer next (NEW_PASSWORD_REQUIRED,
+  // SOFTWARE_TOKEN_MFA, MFA_SETUP). Errors carry Retry-After (429 too_many_attempts).
+  async publicPost(path, body) {
+    const response = await fetch(this.url(path), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password }),
+      body: JSON.stringify(body),
     });
-    if (!response.ok) throw await errorOf(response);
-    this.store(await readJson(response));
-    return this.session.operator;
+    if (!response.ok) {
+      const error = await errorOf(response);
+      error.retryAfter = Number(response.headers.get('Retry-After')) || null;
+      throw error;
+    }
+    return readJson(response);
+  }
+
+  signInStep(body) {
+    if (body && body.challenge) return { challenge: body };
+    this.store(body);
+    return { operator: this.session.operator };
+  }
+
+  async login(username, password) {
+    return this.signInStep(await this.publicPost('/api/auth/login', { username, password }));
+  }
+
+  async answerChallenge(challenge, answer) {
+    const { session, username } = challenge;
+    return this.signInStep(await this.publicPost('/api/auth/challenge',
+      { challenge: challenge.challenge, session, username, ...answer }));
+  }
+
+  totpSetupWhileSigningIn(challenge) {
+    return this.publicPost('/api/auth/totp-setup', { session: challenge.session, username: challenge.username });
+  }
+
+  forgotPassword(username) {
+    return this.publicPost('/api/auth/forgot-password', { username });
+  }
+
+  resetPassword(username, code, newPassword) {
+    return this.publicPost('/api/auth/reset-password', { username, code, new_password: newPassword });
+  }
+
+  // Signed in: turn on TOTP (a new secret, then its first code).
+  totpSetup() {
+    return this.post('/api/me/totp');
+  }
+
+  totpVerify(code) {
+    return this.post('/api/me/totp/verify', { code });
   }
 
   store(tokens) {

@@ -32,6 +32,7 @@ function ContactCenter({ controller, onLanguage }) {
   return html`
     <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
       <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
+        api=${controller.api}
         adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? toggleAdmin : null} />
       ${admin ? (AdminScreens && html`<${AdminScreens} api=${controller.api} />`) : html`
       <div class="workspace">
@@ -57,14 +58,13 @@ function App({ api }) {
     setLang((n) => n + 1);
   }
 
-  async function onLogin(username, password) {
-    await api.login(username, password);
+  function onSignedIn() {
     const next = new Store(api);
     next.sounds.unlocked(); // the sign-in click is the gesture browsers want before sound
     setController(next);
   }
 
-  if (!controller) return html`<${Login} onLogin=${onLogin} onLanguage=${onLanguage} />`;
+  if (!controller) return html`<${Login} api=${api} onSignedIn=${onSignedIn} onLanguage=${onLanguage} />`;
   return html`<${ContactCenter} key=${controller.sounds.tabId} controller=${controller} onLanguage=${onLanguage} />`;
 }
 

@@ -66,9 +66,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/bot/v1/openapi.json"): public(200),
     ("POST", "/api/auth/login"): public(401, body={"username": "nobody", "password": "wrong-Pass-1"}),
     ("POST", "/api/auth/refresh"): public(401, body={"refresh_token": "not-a-refresh-token"}),
+    # Sign-in's challenges and the forgotten password (a Cognito session or a username, never a token).
+    ("POST", "/api/auth/challenge"): public(401, body={"challenge": "NEW_PASSWORD_REQUIRED", "session": "s" * 40,
+                                                       "username": "nobody", "new_password": "New-pass-2024!"}),
+    ("POST", "/api/auth/totp-setup"): public(401, body={"session": "s" * 40, "username": "nobody"}),
+    ("POST", "/api/auth/forgot-password"): public(202, body={"username": "nobody"}),
+    ("POST", "/api/auth/reset-password"): public(422, body={"username": "nobody", "code": "123456",
+                                                            "new_password": "New-pass-2024!"}),
     # Operators and admins (docs/operator-api.md); operators work every bot's dialogs.
     ("GET", "/api/me"): signed_in(200, 200),
     ("POST", "/api/ws-ticket"): signed_in(200, 200),
+    ("POST", "/api/me/totp"): signed_in(200, 200),
+    ("POST", "/api/me/totp/verify"): signed_in(200, 200, body={"code": "123456"}),  # moto takes any code here
     ("GET", "/api/tabs/{tab}"): signed_in(200, 200),
     ("GET", "/api/counts"): signed_in(200, 200),
     ("GET", "/api/bots"): signed_in(200, 200),

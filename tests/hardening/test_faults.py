@@ -24,10 +24,11 @@ from tests.hardening.test_authorization import RULES, _concrete
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 FAULTS = ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError",
           "RequestLimitExceeded"]
-# Not here: sign-in (Cognito, no DynamoDB item) and the dead-letter replays, which write only
+# Not here: sign-in and TOTP (Cognito, no DynamoDB item) and the dead-letter replays, which write only
 # when there is a dead letter (their transaction is tested in tests/service/webhooks/test_dead_letters.py).
 NOT_HERE = ("/api/auth/login", "/api/auth/refresh", "/api/admin/webhooks/dead-letters/{letter_id}/replay",
-            "/api/admin/webhooks/replay")
+            "/api/admin/webhooks/replay", "/api/auth/challenge", "/api/auth/totp-setup", "/api/auth/forgot-password",
+            "/api/auth/reset-password", "/api/me/totp", "/api/me/totp/verify")
 WRITE_ROUTES = sorted(route for route in RULES if route[0] != "GET" and route[1] not in NOT_HERE)
 
 

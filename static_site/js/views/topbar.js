@@ -1,7 +1,8 @@
 // The bar on top: who is signed in, language, sound, connection, sign-out.
 
-import { html } from '../lib.js';
+import { html, useState } from '../lib.js';
 import { LANGUAGES, language, t } from '../i18n.js';
+import { MfaSetup } from './mfa_setup.js';
 
 export function LanguagePicker({ onLanguage }) {
   return html`
@@ -13,7 +14,8 @@ export function LanguagePicker({ onLanguage }) {
     </label>`;
 }
 
-export function Topbar({ state, sounds, onLanguage, onSignOut, adminOpen, onAdmin }) {
+export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, onAdmin }) {
+  const [mfaOpen, setMfaOpen] = useState(false);
   const soundLabel = sounds.blocked ? t('sound.blocked') : sounds.enabled ? t('sound.on') : t('sound.off');
   const soundOn = sounds.enabled && !sounds.blocked;
   return html`
@@ -30,6 +32,9 @@ export function Topbar({ state, sounds, onLanguage, onSignOut, adminOpen, onAdmi
       </button>
       <${LanguagePicker} onLanguage=${onLanguage} />
       <span class="operator-name">${state.operator ? state.operator.username : ''}</span>
+      ${api && html`<button type="button" class="link" data-testid="mfa-setup-open" onClick=${() => setMfaOpen(true)}>
+        ${t('mfa.open')}</button>`}
       <button type="button" class="link" onClick=${onSignOut}>${t('signout')}</button>
+      ${mfaOpen && html`<${MfaSetup} api=${api} onClose=${() => setMfaOpen(false)} />`}
     </header>`;
 }
