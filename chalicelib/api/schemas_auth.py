@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from chalicelib.api.decoding import Rule
+from chalicelib.api.schemas import NON_BLANK, whole
 
 # Cognito's sessions are opaque and long (20 to 2048 characters).
 SESSION_EXAMPLE = "AYABeHvbVqZ5V2J0Tgk3Q8dLrXw9mN1u…"
@@ -18,9 +19,10 @@ Session = Annotated[str, Meta(min_length=20, max_length=2048,
 Username = Annotated[str, Meta(min_length=1, max_length=128, description="1-128 characters.")]
 NewPassword = Annotated[str, Meta(min_length=1, max_length=256,
                                   description="Checked by Cognito against the pool's password_policy.")]
-TotpCode = Annotated[str, Meta(pattern="^[0-9]{6}$", description="The 6 digits the authenticator app shows.")]
+TotpCode = Annotated[str, Meta(pattern=whole("[0-9]{6}"), description="The 6 digits the authenticator app shows.")]
 # Cognito's ConfirmationCode: any non-blank text up to 2048 (6 digits in the e-mail).
-EmailedCode = Annotated[str, Meta(min_length=1, max_length=2048, pattern="^\\S+$",
+# `\S` reads differently in Python and in ECMA-262 (JSON Schema): the whitespace is spelled out.
+EmailedCode = Annotated[str, Meta(min_length=1, max_length=2048, pattern=whole(f"{NON_BLANK}+"),
                                   description="The code from the e-mail.")]
 
 

@@ -19,7 +19,10 @@ import pytest
 from app import app
 from tests.api.conftest import ADMIN, OPERATOR, PASSWORD
 
-PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("GET", "/api/openapi.json")}
+PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("GET", "/api/openapi.json"),
+          # Sign-in's challenges and the forgotten password: a Cognito session or a username, no token.
+          ("POST", "/api/auth/challenge"), ("POST", "/api/auth/totp-setup"),
+          ("POST", "/api/auth/forgot-password"), ("POST", "/api/auth/reset-password")}
 
 
 @dataclass
@@ -37,6 +40,8 @@ def _upload_body(_ctx):
 
 MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/me"): Case(200, 200),
+    ("POST", "/api/me/totp"): Case(200, 200),
+    ("POST", "/api/me/totp/verify"): Case(200, 200, lambda ctx: {"code": "123456"}),  # moto takes any code
     ("POST", "/api/ws-ticket"): Case(200, 200),
     ("GET", "/api/tabs/{tab}"): Case(200, 200),
     ("GET", "/api/counts"): Case(200, 200),
