@@ -80,7 +80,7 @@ _lock = threading.Lock()
 # Bounded: the local runtime runs the schedules for hours.
 _recorded: deque[RecordedMetric] = deque(maxlen=1000)
 _logger: Any = None  # Powertools' Logger, once loaded (in Lambda only)
-_configured = False
+_configured: bool | None = None  # configured for Lambda (True) or elsewhere (False); None: not yet
 _tracing_started = False
 
 
@@ -98,16 +98,17 @@ def logger() -> Any:
 def configure() -> None:
     """Configure the `handover` loggers once per process (and, in Lambda, start tracing)."""
     global _configured
-    if _configured:
+    lambda_now = in_lambda()
+    if _configured is lambda_now:
         return
     with _lock:
-        if _configured:
+        if _configured is lambda_now:
             return
-        if in_lambda():
+        if lambda_now:
             _prepare_lambda_logging()
         else:
             _prepare_local_logging()
-        _configured = True
+        _configured = lambda_now
     _start_tracing()
 
 
@@ -184,7 +185,7 @@ def reset_logging() -> None:
     global _logger, _configured
     with _lock:
         _logger = None
-        _configured = False
+        _configured = None
         named = logging.getLogger(_service())
         for handler in list(named.handlers):
             if isinstance(handler, _FirstRecord) or handler is getattr(named, "powertools_handler", None):
