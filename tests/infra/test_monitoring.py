@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -137,3 +138,23 @@ def test_prod_without_someone_for_the_alarms_is_refused_with_what_to_do(tmp_path
 
 def test_an_alarm_email_that_is_not_an_address_is_refused(tmp_path):
     assert "an e-mail address" in _synth_fails(tmp_path, STAGE="prod", ALARM_EMAIL="ops-team")
+
+
+@pytest.mark.parametrize(("alarm_email", "subscribed"), [("console", []), ("oncall@example.com", ["oncall@example.com"]),
+                                                        (None, [])])
+def test_alarm_email_console_leaves_the_subscription_to_the_sns_console(alarm_email, subscribed):
+    """In-process, on the Monitoring construct alone (no Chalice package): `console` and a
+    stage without an address create no subscription; an address is subscribed by e-mail."""
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.monitoring import Monitoring
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "t", env=cdk.Environment(region="eu-west-1"))
+    functions = SimpleNamespace(functions={}, failure_queues={}, has_websockets=False, rest_api_name="t-api",
+                                websocket_api_id=None)
+    Monitoring(stack, "Monitoring", stage=STAGES["prod"], functions=functions, tables=SimpleNamespace(tables={}),
+               alarm_email=alarm_email)
+    found = Template.from_stack(stack).find_resources("AWS::SNS::Subscription")
+    assert [r["Properties"]["Endpoint"] for r in found.values()] == subscribed
