@@ -20,6 +20,8 @@ from chalicelib.api.operator import operator_api
 app = Chalice(app_name="handover")
 # `chalice package` refuses websocket handlers unless this flag is set.
 app.experimental_feature_flags.update(["WEBSOCKETS"])
+# Every function: request, lead and dialog ids on each JSON log line; the handover latency's start.
+app.register_middleware(handlers.observe, "all")
 
 app.register_blueprint(bot_api)
 app.register_blueprint(auth_api)

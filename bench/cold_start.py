@@ -91,6 +91,35 @@ def measure_imports(log: Any = print) -> dict[str, Any]:
     return result
 
 
+FIRST_INVOCATION = (
+    "import logging, time; import app; from chalicelib import observability; t = time.perf_counter(); "
+    "observability.configure(); t1 = time.perf_counter(); logging.getLogger('handover.bench').info('first line'); "
+    "t2 = time.perf_counter(); print((t1 - t) * 1000, (t2 - t1) * 1000)"
+)
+
+
+def measure_first_invocation(log: Any = print) -> dict[str, Any]:
+    """What the first invocation in a container adds after the import (chalicelib/observability.py):
+    the logging set-up (with HANDOVER_TRACE_AWS_CALLS, the X-Ray SDK patching botocore too), and
+    the first log line, which loads Powertools' Logger. Each run a fresh interpreter, as in
+    Lambda; medians of RUNS."""
+    def once(trace: bool) -> tuple[float, float]:
+        env = {**_env(), "AWS_LAMBDA_FUNCTION_NAME": "handover-bench", "HANDOVER_TRACE_AWS_CALLS": str(trace).lower()}
+        out = subprocess.run([sys.executable, "-c", FIRST_INVOCATION], cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=120, check=True)
+        set_up, first_line = out.stdout.strip().splitlines()[-1].split()
+        return float(set_up), float(first_line)
+
+    once(False)  # warm-up: byte-code caches
+    plain, traced = [once(False) for _ in range(RUNS)], [once(True) for _ in range(RUNS)]
+    result = {"runs": RUNS, "set_up_ms": round(median([p[0] for p in plain]), 1),
+              "first_log_line_ms": round(median([p[1] for p in plain]), 1),
+              "set_up_with_tracing_ms": round(median([t[0] for t in traced]), 1)}
+    log(f"  first invocation: set-up {result['set_up_ms']} ms (with X-Ray patching botocore "
+        f"{result['set_up_with_tracing_ms']} ms); first log line (loads Powertools) {result['first_log_line_ms']} ms")
+    return result
+
+
 def measure_package(log: Any = print) -> dict[str, Any]:
     chalice = Path(sys.executable).parent / "chalice"
     with tempfile.TemporaryDirectory(prefix="handover-package-") as out:

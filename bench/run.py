@@ -51,6 +51,8 @@ def run(skip: set[str]) -> dict[str, Any]:
         results["cold_start"] = {}
         _part(results, "cold start (imports)",
               lambda: results["cold_start"].__setitem__("imports", cold_start.measure_imports(log)))
+        _part(results, "cold start (first invocation)",
+              lambda: results["cold_start"].__setitem__("first_invocation", cold_start.measure_first_invocation(log)))
         _part(results, "cold start (package)",
               lambda: results["cold_start"].__setitem__("package", cold_start.measure_package(log)))
     if "latency" not in skip:
@@ -186,6 +188,11 @@ def table(results: dict[str, Any]) -> list[list[str]]:
         rows.append([f"import app.py, fresh interpreter (median of {imports['runs']}, ms)",
                      _f(imports["handover_import_ms"]), f"{_f(imports['bare_import_ms'])} (bare Chalice + boto3)",
                      _f(imports["ratio"], 2), "≤ 1.5 ×", _status(imports["ratio"] <= 1.5)])
+    if "first_invocation" in cold:
+        first = cold["first_invocation"]
+        rows.append(["first invocation: set-up; first log line (loads Powertools) (ms)",
+                     f"{_f(first['set_up_ms'])}; {_f(first['first_log_line_ms'])}",
+                     f"{_f(first['set_up_with_tracing_ms'])} (set-up with HANDOVER_TRACE_AWS_CALLS=true)", "–", "–", "–"])
     if "package" in cold:
         package = cold["package"]
         if "error" not in package:

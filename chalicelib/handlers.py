@@ -7,10 +7,12 @@ first use, so importing this module touches no AWS.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from chalice.app import Response, WebsocketEvent
+from chalice.app import Request, Response, WebsocketEvent
 
 from chalicelib import bootstrap, config, observability
 from chalicelib.adapters.aws_errors import is_transient
@@ -25,6 +27,42 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:us-east-1:000000000000:table/handover
 # The wake-up queue's name when HANDOVER_WEBHOOK_WAKEUPS_QUEUE is unset (the local runtime's
 # queue in moto); infra/ points the event source at the stage's queue.
 WAKEUPS_QUEUE_DEFAULT = config.WAKEUPS_QUEUE_DEFAULT
+
+
+# --- around every function: ids on the log lines, the handover latency's start ----------------
+
+def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice middleware of every function (app.py registers it for all event types): the
+    invocation's ids go on every log line, and a bot's request carries the moment API Gateway
+    received it to the live push that records the handover latency (chalicelib/observability.py)."""
+    keys, bot_request_at = _invocation_of(event)
+    with observability.invocation(keys, bot_request_at=bot_request_at):
+        return get_response(event)
+
+
+def _invocation_of(event: Any) -> tuple[dict[str, Any], float | None]:
+    bot_request_at = None
+    if isinstance(event, Request):
+        lambda_context = event.lambda_context
+        request_context: dict[str, Any] = event.context or {}
+        params: dict[str, Any] = event.uri_params or {}
+        # A dialog is named by its lead's id (/api/dialogs/{lead_id}); the bot API names a lead by
+        # the bot's own reference until the lead is found (bind() adds its id then).
+        keys: dict[str, Any] = {"lead_id": params.get("lead_id"), "dialog_id": params.get("lead_id"),
+                                "lead_ref": params.get("lead_ref"), "route": event.path}
+        if event.path.startswith("/bot/"):
+            arrived = request_context.get("requestTimeEpoch")  # ms; Chalice's local gateway has none
+            bot_request_at = arrived / 1000 if isinstance(arrived, int | float) else time.time()
+    else:
+        lambda_context = getattr(event, "context", None)
+        raw = event.to_dict() if hasattr(event, "to_dict") else {}
+        request_context = raw.get("requestContext") or {} if isinstance(raw, dict) else {}
+        keys = {"connection_id": request_context.get("connectionId")}
+    function_request_id = getattr(lambda_context, "aws_request_id", None)
+    # API Gateway's id is the access log's `requestId`; other triggers have only Lambda's.
+    keys["request_id"] = request_context.get("requestId") or function_request_id
+    keys["function_request_id"] = function_request_id
+    return keys, bot_request_at
 
 
 # --- the websocket API (docs/live-events.md) ---------------------------------------------------
@@ -122,12 +160,18 @@ def send_reminders(event: Any = None) -> dict[str, int]:
 
 
 def report_levels(event: Any = None, current: bootstrap.Services | None = None) -> dict[str, int]:
-    """The levels the ops dashboard graphs, as CloudWatch gauges: open websocket connections
-    and waiting dialogs. Cost per run: one BatchGetItem of the Waiting counter and one Query
-    per `online` shard of the connections table, whatever the number of leads or dialogs."""
+    """The levels the ops dashboard graphs, as CloudWatch gauges: open websocket connections,
+    waiting dialogs and how long the longest-waiting one has waited. Cost per run: one
+    BatchGetItem of the Waiting counter, one Query per `online` shard of the connections table
+    and one single-item Query per tab shard of the `waiting-since` index, whatever the number
+    of leads or dialogs."""
     current = current or bootstrap.services()
+    now = current.clock.now()
     waiting = current.tabs.counters.read(()).shared.get(Tab.WAITING.value, 0)
-    open_connections = len(current.connections.everyone(current.clock.now()))
+    open_connections = len(current.connections.everyone(now))
+    since = current.store.oldest_waiting_since()
+    oldest_wait = max(0, int((now - datetime.fromisoformat(since.replace("Z", "+00:00"))).total_seconds())) if since else 0
     observability.gauge(observability.WAITING_DIALOGS, waiting)
     observability.gauge(observability.OPEN_CONNECTIONS, open_connections)
-    return {"waiting_dialogs": waiting, "open_connections": open_connections}
+    observability.seconds(observability.OLDEST_WAIT, oldest_wait)
+    return {"waiting_dialogs": waiting, "open_connections": open_connections, "oldest_wait_seconds": oldest_wait}

@@ -110,6 +110,7 @@ FUNCTIONS: dict[str, Access] = {
         manage_connections=True,
         timeout_seconds=55,
     ),
-    # Per minute: open connections and waiting dialogs for the dashboard (chalicelib/levels.py).
-    "ReportLevels": _access(read="counters connections", timeout_seconds=30),
+    # Per minute: open connections, waiting dialogs and the oldest wait for the dashboard
+    # (chalicelib/handlers.py report_levels; the oldest wait is the leads' waiting-since index).
+    "ReportLevels": _access(read="counters connections leads", timeout_seconds=30),
 }

@@ -3,7 +3,8 @@
 The stage comes from `-c stage=<name>` or $STAGE (default dev); a comma-separated list
 (`STAGE=dev,prod`) synthesizes one stack per stage in one go (the tests do, to run cdk-nag on
 every stage for little more than the price of one: the CDK stages the shared assets once); alarm e-mails go to
-`-c alarm_email=...` or $ALARM_EMAIL; a custom domain for the UI (and with it a TLS 1.2 minimum) from
+`-c alarm_email=...` or $ALARM_EMAIL (required for prod: an address,
+or `console` when ops subscribe in the SNS console); a custom domain for the UI (and with it a TLS 1.2 minimum) from
 `-c domain_name=... -c certificate_arn=...` or $DOMAIN_NAME and $CERTIFICATE_ARN. Synth needs no AWS credentials, only a region
 ($AWS_DEFAULT_REGION or $CDK_DEFAULT_REGION); the account is taken from the credentials at
 deploy time.
@@ -12,6 +13,7 @@ deploy time.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -27,9 +29,12 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 import aws_cdk as cdk  # noqa: E402
 
 from infra import nag  # noqa: E402
+from infra.monitoring import CONSOLE_SUBSCRIBERS  # noqa: E402
 from infra.site import CustomDomain  # noqa: E402
 from infra.stack import HandoverStack  # noqa: E402
 from infra.stages import stage_named  # noqa: E402
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def main() -> cdk.App:
@@ -50,10 +55,14 @@ def main() -> cdk.App:
         raise SystemExit("a custom domain belongs to one stage: synthesize that stage alone")
     domain = CustomDomain(domain_name, certificate_arn) if domain_name and certificate_arn else None
     if not alarm_email and any(stage.name == "prod" for stage in stages):
-        # Not an error: `make synth` is offline and needs no address. But a prod stack deployed
-        # like this alarms into a topic nobody reads until someone subscribes in the console.
-        print("note: no ALARM_EMAIL: the alarm topic gets no subscriber from this stack; subscribe one in the "
-              "console (docs/runbook.md, Who gets the alarms) or pass ALARM_EMAIL on every deploy", file=sys.stderr)
+        # A prod stack whose alarms reach nobody is refused: an e-mail subscription kept by every
+        # deploy that passes it, or an explicit "console" (ops subscribe in the SNS console).
+        raise SystemExit(
+            "prod needs someone to get its alarms: ALARM_EMAIL=ops@example.com (an e-mail subscription; pass it "
+            f"on every deploy) or ALARM_EMAIL={CONSOLE_SUBSCRIBERS} (you subscribe in the SNS console: "
+            "docs/runbook.md, Who gets the alarms; the stack output AlarmSubscriptions links to the topic)")
+    if alarm_email and alarm_email != CONSOLE_SUBSCRIBERS and not EMAIL.match(alarm_email):
+        raise SystemExit(f"ALARM_EMAIL={alarm_email!r}: an e-mail address, or {CONSOLE_SUBSCRIBERS!r}")
     stacks = []
     for stage in stages:
         stack = HandoverStack(

@@ -9,6 +9,7 @@ under the hood), then tightened here:
   on-failure destination (an SQS queue that is alarmed);
 - the webhook wake-up queue (retries due within seconds) and its trigger;
 - throttling on both API stages; readable API names for the console and the alarms;
+- X-Ray active tracing on every function and on the REST stage (the websocket API has none);
 - access logs (JSON) for both API stages and ERROR-level execution logs for the REST stage, with
   the account's API Gateway CloudWatch role that both need;
 - every cdk-nag finding on these resources that stays, suppressed here with its reason
@@ -68,12 +69,17 @@ STREAM_MAX_RECORD_AGE_SECONDS = 6 * 3600
 WAKEUPS_VISIBILITY_SECONDS = 6 * 60
 WAKEUPS_RETENTION = Duration.hours(1)
 WAKEUPS_RECEIVE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+# What the Lambda service's X-Ray daemon does with the function's role under active tracing.
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 PLACEHOLDER_ROLE_ARN = "arn:aws:iam::000000000000:role/replaced-per-function-by-infra"
 # Why a statement of a function's policy may end in `*` (cdk-nag IAM5), by statement sid. A new
 # wildcard statement stops the synth until it has its reason here.
 WILDCARD_REASONS = {
     "Attachments": "Object keys under uploads/ are generated per upload at run time "
                    "(uploads/<id>/<name>); the prefix is the narrowest ARN there is, and the actions are named.",
+    "Tracing": "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions "
+               "(the X-Ray service authorization reference lists none); the Lambda service's X-Ray daemon sends "
+               "the active-tracing segments with the function's role.",
     "PushToConnections": "Websocket connection ids are created per connection at run time; the ARN is "
                          "already narrowed to this API, its stage and the POST/GET/DELETE methods of @connections.",
 }
@@ -288,11 +294,16 @@ class HandoverFunctions(Construct):
         cfn.add_property_override("FunctionName", name)
         cfn.add_property_override("Role", role.role_arn)
         cfn.add_property_override("Timeout", access.timeout_seconds)
+        # Lambda traces every invocation (init, invocation, overhead) at no code cost; segments per
+        # AWS call are the stage's choice (HANDOVER_TRACE_AWS_CALLS, chalicelib/observability.py).
+        cfn.add_property_override("Tracing", "Active")
         cfn.add_property_override("LoggingConfig", {
             "LogGroup": log_group.log_group_name,
             # Powertools writes JSON; JSON format makes Lambda's own lines (START, REPORT, errors) JSON too.
             "LogFormat": "JSON",
-            "ApplicationLogLevel": "INFO",
+            # Lambda drops application lines below this level; Powertools follows it too
+            # (AWS_LAMBDA_LOG_LEVEL), so ops change both in the console's logging configuration.
+            "ApplicationLogLevel": self.stage.log_level,
             "SystemLogLevel": "WARN",
         })
         # The role's policy must exist before the function can use its trigger (stream, schedule).
@@ -313,7 +324,8 @@ class HandoverFunctions(Construct):
                 sid="OwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[f"{log_group.log_group_arn}"],
-            )
+            ),
+            iam.PolicyStatement(sid="Tracing", actions=list(XRAY_ACTIONS), resources=["*"]),
         ]
         for kinds, actions, sid in ((access.write, READ_ACTIONS + WRITE_ACTIONS, "ReadWrite"),
                                     (access.read - access.write, READ_ACTIONS, "Read")):
@@ -438,6 +450,8 @@ class HandoverFunctions(Construct):
             "LoggingLevel": "ERROR",
             "DataTraceEnabled": False,
         }])
+        # X-Ray on the REST stage: a trace starts at API Gateway and continues into APIHandler.
+        rest.add_property_override("TracingEnabled", True)
         self.rest_access_logs = self._log_group("RestAccessLogs", f"/aws/apigateway/{self.rest_api_name}/access")
         rest.add_property_override("AccessLogSetting", {
             "DestinationArn": self.rest_access_logs.log_group_arn,

@@ -1,8 +1,15 @@
 """Alarms (to one SNS topic) and the CloudWatch dashboard ops read.
 
 Alarms: REST API 5xx; every function's errors and throttles; webhook dead letters and the
-stream trigger's failure queue; DynamoDB throttling of every table. The dashboard shows
-traffic, latency, errors, open websocket connections, waiting dialogs and reminders sent.
+stream trigger's failure queue; DynamoDB throttling of every table. They notify one SNS topic,
+whose subscriber is the deploy's ALARM_EMAIL, or, with ALARM_EMAIL=console, whoever ops
+subscribe in the SNS console (the `AlarmSubscriptions` output links there); infra/app.py
+refuses a prod stack with neither.
+
+The dashboard's first rows are what ops watch (docs/runbook.md, The dashboard): the handover
+latency (a bot's POST -> the frame on the operators' screens) p50/p99, waiting dialogs and the
+oldest wait, unacknowledged alerts, dead letters, gone connections; then traffic, latency and
+errors of the APIs, the functions and the tables.
 """
 
 from __future__ import annotations
@@ -21,14 +28,19 @@ from infra.stages import Stage
 from infra.tables import HandoverTables
 
 FIVE_MINUTES = Duration.minutes(5)
+ONE_MINUTE = Duration.minutes(1)
+# ALARM_EMAIL=console: no subscription from the stack; ops subscribe in the SNS console.
+CONSOLE_SUBSCRIBERS = "console"
 # The delivery function's dead-letter metric (chalicelib/webhooks/metrics.py): no dimension.
 WEBHOOK_DEAD_LETTERS = "WebhookDeadLetters"
 SERVICE_DIMENSION = {"service": "handover"}
 
 
-def _handover_metric(name: str, statistic: str = "Sum", dimensions: dict[str, str] | None = None) -> cw.Metric:
+def _handover_metric(name: str, statistic: str = "Sum", dimensions: dict[str, str] | None = None,
+                     label: str | None = None, period: Duration = FIVE_MINUTES) -> cw.Metric:
     return cw.Metric(namespace=observability.NAMESPACE_DEFAULT, metric_name=name, statistic=statistic,
-                     dimensions_map=dimensions if dimensions is not None else SERVICE_DIMENSION, period=FIVE_MINUTES)
+                     dimensions_map=dimensions if dimensions is not None else SERVICE_DIMENSION, period=period,
+                     label=label)
 
 
 class Monitoring(Construct):
@@ -46,7 +58,7 @@ class Monitoring(Construct):
                  "CloudWatch alarms are the only publisher (an AWS service, over AWS's own HTTPS); a deny on "
                  "aws:SecureTransport would also be evaluated for that delivery, and an alarm that silently fails to "
                  "notify is worse than none. The messages carry alarm names and states only.")
-        if alarm_email:
+        if alarm_email and alarm_email != CONSOLE_SUBSCRIBERS:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: list[cw.Alarm] = []
         self._api_alarms()
@@ -149,6 +161,9 @@ class Monitoring(Construct):
             cw.TextWidget(markdown=f"# Handover {self.stage.name}\nAlarms and what to do: `docs/runbook.md`.",
                           width=24, height=2),
         )
+        watched = self._handover_widgets()
+        for first in range(0, len(watched), 3):  # rows of three: 3 x 8 is the dashboard's 24 columns
+            dashboard.add_widgets(*watched[first:first + 3])
         dashboard.add_widgets(
             cw.GraphWidget(title="Traffic: REST requests, websocket connects and messages", left=traffic, width=8),
             cw.GraphWidget(title="REST latency (ms)", left=[
@@ -157,22 +172,12 @@ class Monitoring(Construct):
             cw.GraphWidget(title="REST errors", left=[self.rest_metric("4XXError"), self.rest_metric("5XXError")], width=8),
         )
         dashboard.add_widgets(
-            cw.GraphWidget(title="Open websocket connections",
-                           left=[_handover_metric(observability.OPEN_CONNECTIONS, "Maximum")], width=8),
-            cw.GraphWidget(title="Waiting dialogs",
-                           left=[_handover_metric(observability.WAITING_DIALOGS, "Maximum")], width=8),
-            cw.GraphWidget(title="Reminders sent / dialogs waiting too long", left=[
-                _handover_metric(observability.REMINDERS_SENT), _handover_metric(observability.DIALOGS_WAITING_TOO_LONG),
-            ], width=8),
-        )
-        dashboard.add_widgets(
             cw.GraphWidget(title="Function errors", left=[self.lambda_metric(f, "Errors") for f in functions], width=8),
             cw.GraphWidget(title="Function duration p99 (ms)",
                            left=[self.lambda_metric(f, "Duration", "p99") for f in functions], width=8),
             cw.GraphWidget(title="Function throttles", left=[self.lambda_metric(f, "Throttles") for f in functions], width=8),
         )
         dashboard.add_widgets(
-            cw.GraphWidget(title="Webhook dead letters", left=[_handover_metric(WEBHOOK_DEAD_LETTERS, dimensions={})], width=8),
             cw.GraphWidget(title="DynamoDB consumed capacity", left=[
                 t.metric_consumed_read_capacity_units(period=FIVE_MINUTES) for t in self.tables.tables.values()
             ], right=[
@@ -181,3 +186,44 @@ class Monitoring(Construct):
             cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=8, height=8),
         )
         return dashboard
+
+    def _handover_widgets(self) -> list[cw.IWidget]:
+        """What ops watch first, from the app's own metrics (chalicelib/observability.py)."""
+        failed_batches = [
+            queue.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum",
+                                                                label=f"{logical_id} failed stream batches")
+            for logical_id, queue in sorted(self.functions.failure_queues.items())
+        ]
+        return [
+            cw.GraphWidget(
+                title="Handover latency: bot POST -> frame pushed (ms)",
+                left=[_handover_metric(observability.HANDOVER_LATENCY, "p50", label="p50", period=ONE_MINUTE),
+                      _handover_metric(observability.HANDOVER_LATENCY, "p99", label="p99", period=ONE_MINUTE)],
+                width=8),
+            cw.GraphWidget(
+                title="Waiting dialogs (left) and the oldest wait in s (right)",
+                left=[_handover_metric(observability.WAITING_DIALOGS, "Maximum", label="waiting dialogs",
+                                       period=ONE_MINUTE)],
+                right=[_handover_metric(observability.OLDEST_WAIT, "Maximum", label="oldest wait (s)",
+                                        period=ONE_MINUTE)],
+                width=8),
+            cw.GraphWidget(
+                # UnacknowledgedAlerts is reserved for alert acknowledgements (a later issue): until
+                # then the escalations raised are the alerts (docs/runbook.md, The dashboard).
+                title="Unacknowledged alerts; dialogs waiting too long",
+                left=[_handover_metric(observability.UNACKNOWLEDGED_ALERTS, "Maximum", label="unacknowledged alerts"),
+                      _handover_metric(observability.DIALOGS_WAITING_TOO_LONG, label="dialogs waiting too long")],
+                width=8),
+            cw.GraphWidget(
+                title="Dead letters: webhook events given up; failed stream batches",
+                left=[_handover_metric(WEBHOOK_DEAD_LETTERS, dimensions={}, label="webhook dead letters"),
+                      *failed_batches],
+                width=8),
+            cw.GraphWidget(
+                title="Gone connections (pushes answered 410); open connections (right)",
+                left=[_handover_metric(observability.PUSHES_GONE, label="gone connections")],
+                right=[_handover_metric(observability.OPEN_CONNECTIONS, "Maximum", label="open connections",
+                                        period=ONE_MINUTE)],
+                width=8),
+            cw.GraphWidget(title="Reminders sent", left=[_handover_metric(observability.REMINDERS_SENT)], width=8),
+        ]

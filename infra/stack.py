@@ -67,6 +67,8 @@ class HandoverStack(Stack):
             "HANDOVER_PASSWORD_POLICY": password_policy_setting(),
             "POWERTOOLS_SERVICE_NAME": "handover",
             "POWERTOOLS_METRICS_NAMESPACE": "Handover",
+            "POWERTOOLS_LOG_LEVEL": stage.log_level,
+            "HANDOVER_TRACE_AWS_CALLS": "true" if stage.trace_aws_calls else "false",
         }
         self.functions = HandoverFunctions(
             self, "Functions", stage=stage, tables=self.tables, environment=self.function_environment,
@@ -110,6 +112,10 @@ class HandoverStack(Stack):
             "AttachmentsBucket": (bucket_name, "S3 bucket of attachments"),
             "TablePrefix": (stage.table_prefix, "HANDOVER_TABLE_PREFIX"),
             "AlarmTopicArn": (self.monitoring.topic.topic_arn, "SNS topic the alarms notify"),
+            "AlarmSubscriptions": (
+                f"https://{Aws.REGION}.console.aws.amazon.com/sns/v3/home?region={Aws.REGION}#/topic/"
+                f"{self.monitoring.topic.topic_arn}",
+                "Who gets the alarms: the topic's subscriptions in the SNS console (docs/runbook.md, Who gets the alarms)"),
             "DashboardName": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "BackupVaultName": (self.backups.vault.backup_vault_name, "AWS Backup vault of the tables' recovery points"),
             "AccessLogsBucket": (self.access_logs.bucket.bucket_name, "S3 and CloudFront access logs"),

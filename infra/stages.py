@@ -18,6 +18,11 @@ class Stage:
     name: str
     # CloudWatch Logs retention of the functions' log groups.
     log_retention_days: int = 30
+    # The functions' log level: Lambda's application log level and POWERTOOLS_LOG_LEVEL.
+    log_level: str = "INFO"
+    # X-Ray segments for each AWS call (HANDOVER_TRACE_AWS_CALLS): the X-Ray SDK costs a cold
+    # start several hundred ms (chalicelib/observability.py); active tracing is always on.
+    trace_aws_calls: bool = True
     # API Gateway stage throttling (requests per second, burst), per REST and websocket API.
     api_rate_limit: int = 100
     api_burst_limit: int = 200
@@ -54,7 +59,8 @@ class Stage:
 
 STAGES: dict[str, Stage] = {
     "dev": Stage("dev", log_retention_days=14, function_error_threshold=5),
-    "prod": Stage("prod", log_retention_days=90, api_rate_limit=200, api_burst_limit=400, api_5xx_threshold=3,
+    "prod": Stage("prod", log_retention_days=90, trace_aws_calls=False,
+                  api_rate_limit=200, api_burst_limit=400, api_5xx_threshold=3,
                   function_error_threshold=1, backup_daily_days=35, backup_weekly_days=365),
 }
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from chalicelib import observability
 from chalicelib.adapters.notifier import Gone, Notifier
 from chalicelib.storage.connections import ConnectionStore
 
@@ -43,6 +44,7 @@ class Fanout:
                 results = list(pool.map(lambda pair: self._send_one(*pair), work.items()))
         gone = {connection_id for connection_id, is_gone in zip(work, results, strict=True) if is_gone}
         if gone:
+            observability.count(observability.PUSHES_GONE, len(gone))
             try:
                 self.connections.remove_many(gone)
             except Exception:

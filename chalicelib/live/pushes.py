@@ -26,6 +26,7 @@ from typing import Protocol
 
 from msgspec.structs import replace
 
+from chalicelib import observability
 from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.adapters.notifier import MAX_FRAME_BYTES, encode
 from chalicelib.clock import Clock
@@ -112,6 +113,9 @@ class LivePushes:
         if moved:
             self._add_counts(frames, found, moved)
         gone = self.fanout.send(frames)
+        if frames:
+            # A bot's request is now on the operators' screens: its handover latency.
+            observability.handover_pushed()
         hidden = {username for username, visible in notified.items() if not visible}
         if hidden:
             self.observer.notified_hidden(_connection_ids(hidden, found, gone), change)

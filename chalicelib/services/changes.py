@@ -19,6 +19,7 @@ from typing import Protocol
 
 import msgspec
 
+from chalicelib import observability
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.events import DialogEvent
 from chalicelib.storage.dialog_write import DialogWrite
@@ -66,6 +67,8 @@ class Consequences:
             stager.stage(write, change)
 
     def committed(self, change: Change) -> None:
+        # From here on this invocation's log lines name the dialog (a bot's new lead had no id before).
+        observability.bind(lead_id=change.lead.id, dialog_id=change.lead.id)
         for listener in self.listeners:
             try:
                 listener.changed(change)

@@ -165,6 +165,18 @@ class DialogStore:
                     found.append((item.id, item.waiting_since))
         return found
 
+    def oldest_waiting_since(self) -> str | None:
+        """When the longest-waiting dialog on Waiting entered it (None: nobody waits): the first
+        key of each tab shard of the `waiting-since` index, one Query of one item per shard."""
+        firsts = [
+            item.waiting_since
+            for shard in range(max(1, self.tab_shards))
+            for item in LeadModel.waiting_since_index.query(f"waiting#{shard}", scan_index_forward=True, limit=1,
+                                                             page_size=1)
+            if item.waiting_since
+        ]
+        return min(firsts) if firsts else None
+
     def message_page(self, lead_id: str, limit: int, before_seq: int | None = None) -> list[MessageModel]:
         """Newest first: one Query whatever the history's length (R9)."""
         condition = MessageModel.seq < before_seq if before_seq is not None else None

@@ -40,11 +40,8 @@ from chalicelib.webhooks.transport import CALL_TIMEOUT_SECONDS, Answer, Transpor
 from chalicelib.webhooks.wakeups import Wakeups, wake_delay
 
 logger = logging.getLogger("handover.webhooks")
-# Chalice makes the app's logger ("handover") ERROR-only, and a child logger without a level of
-# its own inherits that: a failed attempt or a dead letter was printed nowhere, in Lambda or in
-# the local runtime. At WARNING they reach CloudWatch (and the runtime's output); each delivery's
-# INFO line stays out. (Records go to the app logger's handler whatever its level.)
-logger.setLevel(logging.WARNING)
+# Its level is set with every `handover.*` logger's, in one place (chalicelib/observability.py):
+# INFO in Lambda, so each delivery's line is in CloudWatch beside the failures and dead letters.
 
 # Longer than one call (10 s) plus the writes around it; a function that died is
 # replaced this long after its last claim.

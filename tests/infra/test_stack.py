@@ -172,6 +172,13 @@ def test_each_function_may_touch_only_what_it_uses(synth, function):
         pytest.skip(f"{function} is not in the app")
     access = FUNCTIONS[function]
     statements = role_policy(synth, function)
+    # Active tracing: the X-Ray daemon's two actions, which have no resource-level permissions;
+    # exactly that statement, and nothing else on every resource.
+    tracing = [s for s in statements if s.get("Sid") == "Tracing"]
+    assert len(tracing) == 1, f"{function}: no X-Ray statement"
+    assert sorted(as_list(tracing[0]["Action"])) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    assert tracing[0]["Resource"] == "*"
+    statements = [s for s in statements if s.get("Sid") != "Tracing"]
     tables_seen: dict[str, set[str]] = {}
     for statement in statements:
         assert statement["Effect"] == "Allow"
