@@ -18,6 +18,7 @@ from chalicelib.adapters.aws import reset_clients
 from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.directory import OperatorDirectory
 from chalicelib.auth.tickets import redeem_ticket
 from chalicelib.auth.tokens import TokenVerifier, build_verifier
 from chalicelib.clock import Clock, SystemClock
@@ -26,6 +27,7 @@ from chalicelib.live.connections import LiveConnections
 from chalicelib.live.delivery_states import LiveDeliveryWatcher
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.pushes import LivePushes
+from chalicelib.live.revocations import RevocationSweep
 from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
@@ -79,6 +81,8 @@ class Services:
     live: LiveConnections
     webhooks: Webhooks
     notifications: Notifications
+    # Per minute: closes the websockets of revoked operators (docs/security.md).
+    revocations: RevocationSweep
 
 
 def build(
@@ -108,6 +112,11 @@ def build(
         listeners = [LivePushes(connections, fanout, clock, attachments, counts=tabs.counters,
                                 observer=notifications.state)] if pushing else []
     consequences = _consequences(tabs, webhooks, listeners, stagers)
+    verifier = build_verifier(settings)
+    # `reauth` frames confirm the token with Cognito; a revoked one closes the connection.
+    live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state,
+                           verify=verifier.verify, closer=notifier if pushing else None,
+                           reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
     return Services(
         settings=settings,
         clock=clock,
@@ -118,12 +127,13 @@ def build(
         consequences=consequences,
         dialogs=DialogService(store, uploads, consequences, clock),
         bots=BotService(clock),
-        verifier=build_verifier(settings),
+        verifier=verifier,
         sign_in=CognitoSignIn(settings),
         connections=connections,
-        live=LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state),
+        live=live,
         webhooks=webhooks,
         notifications=notifications,
+        revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
     )
 
 

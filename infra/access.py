@@ -40,6 +40,9 @@ class Access:
     streams: frozenset[str] = frozenset()
     # May queue webhook wake-ups (sqs:SendMessage on the wake-up queue, docs/webhooks.md).
     wakeups: bool = False
+    # Cognito actions on the operators' user pool (e.g. AdminGetUser for the revocation sweep).
+    # GetUser needs none: the caller's access token is its credential.
+    user_pool: tuple[str, ...] = ()
     timeout_seconds: int = 30
 
     def tables(self) -> frozenset[str]:
@@ -102,6 +105,14 @@ FUNCTIONS: dict[str, Access] = {
         read="leads",
         write="notifications escalations connections",
         manage_connections=True,
+        timeout_seconds=55,
+    ),
+    # Per minute: closes the websockets of disabled or deleted operators (AdminGetUser per
+    # operator online) and of clients that stopped re-confirming their token (docs/security.md).
+    "CloseRevokedConnections": _access(
+        write="connections notifications",
+        manage_connections=True,
+        user_pool=("cognito-idp:AdminGetUser",),
         timeout_seconds=55,
     ),
     # Per minute: open connections and waiting dialogs for the dashboard (chalicelib/levels.py).

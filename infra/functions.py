@@ -181,6 +181,8 @@ class HandoverFunctions(Construct):
         self.stage = stage
         self.tables = tables
         self.attachments_bucket_name = attachments_bucket_name
+        # The operators' pool (a token): functions with `user_pool` actions get them on it only.
+        self.user_pool_id = environment.get("HANDOVER_COGNITO_USER_POOL_ID", "")
         self.roles: dict[str, iam.Role] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.failure_queues: dict[str, sqs.Queue] = {}
@@ -331,6 +333,12 @@ class HandoverFunctions(Construct):
         if access.wakeups:
             statements.append(iam.PolicyStatement(sid="QueueWakeups", actions=["sqs:SendMessage"],
                                                   resources=[self.wakeups.queue_arn]))
+        if access.user_pool and self.user_pool_id:
+            statements.append(iam.PolicyStatement(
+                sid="OperatorsPool",
+                actions=list(access.user_pool),
+                resources=[f"arn:{Aws.PARTITION}:cognito-idp:{Aws.REGION}:{Aws.ACCOUNT_ID}:userpool/{self.user_pool_id}"],
+            ))
         if access.manage_connections and self.has_websockets:
             api = self.resource("WebsocketAPI").ref
             statements.append(iam.PolicyStatement(
