@@ -81,3 +81,9 @@ def send_reminders(event: CloudWatchEvent) -> None:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def report_levels(event: CloudWatchEvent) -> None:
     handlers.report_levels(event)
+
+
+# Per minute: close the websockets of disabled, deleted or signed-out operators (docs/security.md).
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def close_revoked_connections(event: CloudWatchEvent) -> None:
+    handlers.close_revoked_connections(event)

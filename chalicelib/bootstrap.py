@@ -19,6 +19,7 @@ from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.adapters.operator_directory import CognitoDirectory
 from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
+from chalicelib.auth.directory import OperatorDirectory
 from chalicelib.auth.operators import ADMINS_GROUP
 from chalicelib.auth.tickets import redeem_ticket
 from chalicelib.auth.tokens import TokenVerifier, build_verifier
@@ -28,6 +29,7 @@ from chalicelib.live.connections import LiveConnections
 from chalicelib.live.delivery_states import LiveDeliveryWatcher
 from chalicelib.live.fanout import Fanout
 from chalicelib.live.pushes import LivePushes
+from chalicelib.live.revocations import RevocationSweep
 from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
@@ -87,6 +89,8 @@ class Services:
     notifications: Notifications
     # The admin screens' operator list: Cognito's users and their presence.
     operators: OperatorRoster
+    # Per minute: closes the websockets of revoked operators (docs/security.md).
+    revocations: RevocationSweep
 
 
 def build(
@@ -116,6 +120,11 @@ def build(
         listeners = [LivePushes(connections, fanout, clock, attachments, counts=tabs.counters,
                                 observer=notifications.state)] if pushing else []
     consequences = _consequences(tabs, webhooks, listeners, stagers)
+    verifier = build_verifier(settings)
+    # `reauth` frames confirm the token with Cognito; a revoked one closes the connection.
+    live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state,
+                           verify=verifier.verify, closer=notifier if pushing else None,
+                           reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
     return Services(
         settings=settings,
         clock=clock,
@@ -126,13 +135,14 @@ def build(
         consequences=consequences,
         dialogs=DialogService(store, uploads, consequences, clock),
         bots=BotService(clock),
-        verifier=build_verifier(settings),
+        verifier=verifier,
         sign_in=CognitoSignIn(settings),
         connections=connections,
-        live=LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state),
+        live=live,
         webhooks=webhooks,
         notifications=notifications,
         operators=OperatorRoster(CognitoDirectory(settings), connections, clock, ADMINS_GROUP),
+        revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
     )
 
 

@@ -88,6 +88,12 @@ class Settings:
     reminder_after_seconds: float = 60.0
     # A dialog on Waiting this long is pushed again as `dialog.waiting_too_long`.
     waiting_too_long_seconds: float = 300.0
+    # Revocation (docs/security.md): Cognito confirms an access token at most this often per
+    # token and container, so a disabled, deleted or signed-out operator is refused within it.
+    token_check_seconds: float = 60.0
+    # A websocket's client re-confirms its token this often (`reauth` frames); the per-minute
+    # sweep closes a connection that has not re-confirmed for twice as long.
+    reauth_seconds: float = 30.0
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
@@ -140,6 +146,10 @@ def load_settings() -> Settings:
         # One period by default: a minute in AWS; locally the reminders keep the fast pace.
         reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),
         waiting_too_long_seconds=_seconds("HANDOVER_WAITING_TOO_LONG_SECONDS", 300.0),
+        # Production values 60 s and 30 s; the local runtime's tests shorten them to see a
+        # revocation within seconds (tests/integration/test_revocation_runtime.py).
+        token_check_seconds=_seconds("HANDOVER_TOKEN_CHECK_SECONDS", 60.0),
+        reauth_seconds=_seconds("HANDOVER_REAUTH_SECONDS", 30.0),
     )
 
 

@@ -159,6 +159,12 @@ def send_reminders(event: Any = None) -> dict[str, int]:
     return done
 
 
+def close_revoked_connections(event: Any = None) -> int:
+    """Per minute: close the websockets of disabled, deleted or signed-out operators
+    (docs/security.md, "Revocation within a minute")."""
+    return bootstrap.services().revocations.tick()
+
+
 def report_levels(event: Any = None, current: bootstrap.Services | None = None) -> dict[str, int]:
     """The levels the ops dashboard graphs, as CloudWatch gauges: open websocket connections,
     waiting dialogs and how long the longest-waiting one has waited. Cost per run: one

@@ -110,6 +110,14 @@ FUNCTIONS: dict[str, Access] = {
         manage_connections=True,
         timeout_seconds=55,
     ),
+    # Per minute: closes the websockets of disabled or deleted operators (AdminGetUser per
+    # operator online) and of clients that stopped re-confirming their token (docs/security.md).
+    "CloseRevokedConnections": _access(
+        write="connections notifications",
+        manage_connections=True,
+        cognito=("cognito-idp:AdminGetUser",),
+        timeout_seconds=55,
+    ),
     # Per minute: open connections, waiting dialogs and the oldest wait for the dashboard
     # (chalicelib/handlers.py report_levels; the oldest wait is the leads' waiting-since index).
     "ReportLevels": _access(read="counters connections leads", timeout_seconds=30),

@@ -187,6 +187,7 @@ class HandoverFunctions(Construct):
         self.stage = stage
         self.tables = tables
         self.attachments_bucket_name = attachments_bucket_name
+        # The operators' pool (a token): functions with `cognito` actions get them on it only.
         self.user_pool_id = environment.get("HANDOVER_COGNITO_USER_POOL_ID", "")
         self.roles: dict[str, iam.Role] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}

@@ -31,6 +31,8 @@ LOCAL_ONLY_SETTINGS = frozenset({
     "HANDOVER_SCHEDULE_SECONDS",  # 60 s: the schedules' rate(1 minute)
     "HANDOVER_REMINDER_AFTER_SECONDS",  # one schedule period (R14: "for a minute")
     "HANDOVER_WAITING_TOO_LONG_SECONDS",  # 5 minutes (docs/notifications.md)
+    "HANDOVER_TOKEN_CHECK_SECONDS",  # 60 s: revocation within a minute (docs/security.md)
+    "HANDOVER_REAUTH_SECONDS",  # 30 s: websocket clients re-confirm their token (docs/security.md)
 })
 
 

@@ -33,6 +33,12 @@ class Notifier(Protocol):
         ...
 
 
+class Closer(Protocol):
+    def close(self, connection_id: str) -> bool:
+        """Close the connection from the server side; True if it is closed (or already gone)."""
+        ...
+
+
 def encode(frame: dict[str, Any]) -> bytes:
     # A lone surrogate in stored text (written before the edge refused them) goes out as
     # U+FFFD: one bad lead must not fail the pushes of a whole fan-out.
@@ -77,5 +83,20 @@ class ManagementApiNotifier:
             return False
         except BotoCoreError as error:
             logger.warning("push to %s failed: %s", connection_id, error)
+            return False
+        return True
+
+    def close(self, connection_id: str) -> bool:
+        """`DELETE /@connections/{id}`: API Gateway closes the socket (and then calls
+        `$disconnect`, which forgets the record). A connection already gone counts as closed."""
+        try:
+            self._client().delete_connection(ConnectionId=connection_id)
+        except ClientError as error:
+            if _is_gone(error):
+                return True
+            logger.warning("close of %s failed: %s", connection_id, error)
+            return False
+        except BotoCoreError as error:
+            logger.warning("close of %s failed: %s", connection_id, error)
             return False
         return True

@@ -68,7 +68,8 @@ from chalicelib.api.schemas_operator import (
     WsTicket,
 )
 
-AUTH = {401: "No access token, or one that is expired, tampered or from another pool",
+AUTH = {401: "No access token, or one that is expired, tampered or from another pool (unauthorized); "
+             "revoked in Cognito: disabled, deleted or signed out (token_revoked)",
         429: "Too many requests from this operator (rate_limited); wait Retry-After seconds",
         503: "Busy or unavailable (busy, unavailable); nothing was written, retry after Retry-After"}
 ADMIN = {**AUTH, 403: "Only admins (Cognito group admins)"}

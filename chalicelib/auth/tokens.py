@@ -6,6 +6,9 @@ so the app verifies every token itself: the same path locally and in AWS.
 Checked: the RS256 signature against the pool's JWKS, `exp`, `iss` (the pool), `client_id`
 (access tokens carry `client_id`, not `aud`) and `token_use == "access"` (an id token of
 the same pool must not work as an access token).
+
+Then, because a signed token outlives a disabled, deleted or signed-out operator, Cognito
+confirms it is still good at most once a minute (`auth/revocation.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from chalicelib.auth.operators import ADMINS_GROUP, Operator
+from chalicelib.auth.revocation import RevocationCheck, cognito_get_user
 from chalicelib.config import Settings
 from chalicelib.domain.errors import Unauthorized
 
@@ -94,13 +98,23 @@ class JwksCache:
 
 
 class TokenVerifier:
-    def __init__(self, issuer: str, client_id: str, jwks: JwksCache) -> None:
+    def __init__(self, issuer: str, client_id: str, jwks: JwksCache, revocation: RevocationCheck | None = None) -> None:
         self.issuer = issuer
         self.client_id = client_id
         self.jwks = jwks
+        self.revocation = revocation
 
-    def verify(self, token: str) -> Operator:
-        """The operator an access token names, or Unauthorized (never says which check failed)."""
+    def verify(self, token: str, max_age: float | None = None) -> Operator:
+        """The operator an access token names, or Unauthorized (never says which check failed;
+        `token_revoked` when Cognito says the session is over). `max_age`: how old Cognito's
+        last confirmation may be (default: the revocation check's period)."""
+        operator = self._verify_offline(token)
+        if self.revocation is not None:
+            # Only after the signature: forged tokens must not cost Cognito calls.
+            self.revocation.confirm(token, max_age)
+        return operator
+
+    def _verify_offline(self, token: str) -> Operator:
         if not token or not self.issuer or not self.client_id:
             raise Unauthorized("sign in first")
         try:
@@ -137,4 +151,5 @@ class TokenVerifier:
 def build_verifier(settings: Settings) -> TokenVerifier:
     url = settings.cognito_jwks_url
     jwks = JwksCache(lambda: fetch_json(url, allow_file=settings.is_local))
-    return TokenVerifier(settings.cognito_issuer, settings.cognito_client_id, jwks)
+    revocation = RevocationCheck(cognito_get_user(settings), check_seconds=settings.token_check_seconds)
+    return TokenVerifier(settings.cognito_issuer, settings.cognito_client_id, jwks, revocation)

@@ -2,7 +2,9 @@
 
 `$connect` redeems a one-time ticket (`POST /api/ws-ticket`) and records the connection;
 `$default` records what the connection shows (the open dialog, the tab, the page's
-visibility) and answers `ping`; `$disconnect` deletes the record. Every malformed or
+visibility), answers `ping`, and takes `reauth` frames (the operator's current access token,
+confirmed with Cognito: a revoked one closes the connection, docs/security.md);
+`$disconnect` deletes the record. Every malformed or
 unknown frame is answered with an `error` frame; nothing a client sends can crash it.
 """
 
@@ -14,9 +16,10 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from chalicelib.adapters.notifier import Gone, Notifier
+from chalicelib.adapters.notifier import Closer, Gone, Notifier
 from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
+from chalicelib.domain.errors import Busy, Unauthorized
 from chalicelib.domain.tabs import Tab
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.text import MAX_JSON_DEPTH, lone_surrogates, too_deep
@@ -75,12 +78,24 @@ class LiveConnections:
         clock: Clock,
         redeem: Callable[[str, Clock], Operator | None],
         presence: PresenceObserver | None = None,
+        *,
+        verify: Callable[[str, float | None], Operator] | None = None,
+        closer: Closer | None = None,
+        reauth_seconds: float = 30.0,
+        check_seconds: float = 60.0,
     ) -> None:
         self.connections = connections
         self.notifier = notifier
         self.clock = clock
         self.redeem = redeem
         self.presence = presence or NoPresenceObserver()
+        # `reauth` frames: the token verifier (with Cognito's revocation check) and who closes.
+        self.verify = verify
+        self.closer = closer
+        self.reauth_seconds = reauth_seconds
+        # A `reauth` wants Cognito's word at most this old, so that a connection of a revoked
+        # operator whose client keeps re-confirming is closed within `check_seconds`.
+        self.reauth_max_age = max(1.0, check_seconds - reauth_seconds)
 
     # --- $connect / $disconnect ---------------------------------------------------------
     def connect(self, connection_id: str, ticket: str | None) -> Operator | None:
@@ -97,6 +112,13 @@ class LiveConnections:
         gone = self.connections.remove(connection_id)
         if gone is not None:
             self.presence.disconnected(gone.operator, connection_id)
+
+    def close(self, connection_id: str) -> None:
+        """Close from the server side (API Gateway's DeleteConnection) and forget the record
+        now: pushes stop at once, whenever API Gateway's best-effort `$disconnect` arrives."""
+        if self.closer is not None:
+            self.closer.close(connection_id)
+        self.disconnect(connection_id)
 
     # --- $default -----------------------------------------------------------------------
     def receive(self, connection_id: str, body: str | None) -> Frame | None:
@@ -141,6 +163,8 @@ class LiveConnections:
         action = message["action"]
         if action == "ping":
             return {"type": "pong"}
+        if action == "reauth":
+            return self._reauth(connection_id, message)
         if action == "view":
             dialog_id, tab = self._view_of(message)
             if self.connections.set_view(connection_id, dialog_id, tab) is None:
@@ -161,7 +185,37 @@ class LiveConnections:
             else:
                 self.presence.became_hidden(record.operator, connection_id)
             return {"type": "visibility", "visible": visible}
-        raise BadFrame("unknown_action", f"unknown action {action[:40]!r}; expected view, visibility or ping")
+        raise BadFrame("unknown_action",
+                       f"unknown action {action[:40]!r}; expected view, visibility, reauth or ping")
+
+    def _reauth(self, connection_id: str, message: dict[str, Any]) -> Frame | None:
+        token = message.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise BadFrame("invalid_frame", "`access_token` must be the current access token")
+        if self.verify is None:
+            raise BadFrame("unknown_action", "reauth is not available here")
+        try:
+            operator = self.verify(token, self.reauth_max_age)
+        except Busy as busy:
+            # Cognito cannot say right now: keep the connection; the client sends it again.
+            return error_frame("unavailable", busy.message)
+        except Unauthorized as refused:
+            self._refuse(connection_id, error_frame(refused.code, refused.message))
+            return None
+        # One UpdateItem, conditioned on the record being this operator's: a token of someone
+        # else does not confirm this connection.
+        if self.connections.confirm(connection_id, operator.username, self.clock.now()) is None:
+            self._refuse(connection_id, error_frame(
+                "connection_unknown", "this connection is no longer known, or not yours; reconnect"))
+            return None
+        return {"type": "reauthed", "reauth_within": self.reauth_seconds}
+
+    def _refuse(self, connection_id: str, frame: Frame) -> None:
+        """Say why, then close: the client signs in again (or reconnects)."""
+        try:
+            self.reply(connection_id, frame)
+        finally:
+            self.close(connection_id)
 
     @staticmethod
     def _view_of(message: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -93,6 +93,9 @@ class ConnectionModel(Model):
     tab = UnicodeAttribute(null=True)
     online = UnicodeAttribute()
     connected_at = UnicodeAttribute()
+    # When the operator's access token was last confirmed with Cognito on this connection
+    # (`$connect`, then each `reauth` frame); the revocation sweep closes stale ones.
+    confirmed_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_operator = ConnectionsByOperator()
@@ -111,6 +114,12 @@ class Connection(msgspec.Struct, frozen=True):
     viewing: str | None = None
     tab: str | None = None
     connected_at: str = ""
+    confirmed_at: str | None = None
+
+    @property
+    def last_confirmed(self) -> str:
+        """ISO time of the last confirmation (records from before `confirmed_at`: the connect)."""
+        return self.confirmed_at or self.connected_at
 
 
 def _connection(item: ConnectionModel) -> Connection:
@@ -122,6 +131,7 @@ def _connection(item: ConnectionModel) -> Connection:
         viewing=item.viewing,
         tab=item.tab,
         connected_at=item.connected_at,
+        confirmed_at=item.confirmed_at,
     )
 
 
@@ -145,6 +155,7 @@ class ConnectionStore:
             visible=True,
             online=self.online_key(connection_id),
             connected_at=iso(now),
+            confirmed_at=iso(now),
             expires_at=now + CONNECTION_TTL,
         )
         item.save()
@@ -162,13 +173,20 @@ class ConnectionStore:
     def set_visible(self, connection_id: str, visible: bool) -> Connection | None:
         return self._update(connection_id, [ConnectionModel.visible.set(visible)])
 
-    def _update(self, connection_id: str, actions: list[Any]) -> Connection | None:
+    def confirm(self, connection_id: str, operator: str, now: datetime) -> Connection | None:
+        """`operator`'s token was confirmed again (a `reauth` frame); None if the connection
+        is gone or is not `operator`'s."""
+        return self._update(connection_id, [ConnectionModel.confirmed_at.set(iso(now))],
+                            ConnectionModel.operator == operator)
+
+    def _update(self, connection_id: str, actions: list[Any], condition: Any = None) -> Connection | None:
         """One UpdateItem; answers the connection as it is after it (ALL_NEW)."""
         item = ConnectionModel(connection_id)
+        # Conditioned on existence: an update must not resurrect a connection that
+        # `$disconnect` or a GoneException already deleted.
+        exists = ConnectionModel.connection_id.exists()
         try:
-            # Conditioned on existence: an update must not resurrect a connection that
-            # `$disconnect` or a GoneException already deleted.
-            item.update(actions, condition=ConnectionModel.connection_id.exists())
+            item.update(actions, condition=exists if condition is None else exists & condition)
         except UpdateError as error:
             if condition_failed(error):
                 return None

@@ -7,6 +7,10 @@ const PING_EVERY_MS = 4 * 60_000; // under API Gateway's 10-minute idle timeout
 const PONG_WITHIN_MS = 15_000;
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+// The server closes a connection whose operator's token it has not re-confirmed for a while
+// (docs/security.md, "Revocation within a minute"): send the current access token this often
+// (the server's `reauthed` answer says how often it wants it).
+const REAUTH_EVERY_MS = 30_000;
 
 export class Live {
   constructor(api, { onEvent, onStatus, onOpen }) {
@@ -21,6 +25,8 @@ export class Live {
     this.timer = null;
     this.pingTimer = null;
     this.pongTimer = null;
+    this.reauthTimer = null;
+    this.reauthEveryMs = REAUTH_EVERY_MS;
     this.onOnline = () => this.reconnectNow();
   }
 
@@ -86,6 +92,7 @@ export class Live {
       this.attempt = 0;
       this.onStatus('online');
       this.schedulePing();
+      this.reauth(socket);
       this.onOpen(reconnected);
     });
     socket.addEventListener('message', (event) => {
@@ -99,6 +106,17 @@ export class Live {
       if (!data || typeof data.type !== 'string') return;
       if (data.type === 'pong') {
         clearTimeout(this.pongTimer);
+        return;
+      }
+      if (data.type === 'reauthed') {
+        if (data.reauth_within > 0) this.reauthEveryMs = data.reauth_within * 1000;
+        this.scheduleReauth(socket);
+        return;
+      }
+      if (data.type === 'error' && data.error && data.error.code === 'token_revoked') {
+        // Disabled, deleted or signed out everywhere: the server closes the socket; sign in again.
+        this.stop();
+        this.api.signOut();
         return;
       }
       this.onEvent(data);
@@ -135,5 +153,27 @@ export class Live {
   clearPing() {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
+    clearTimeout(this.reauthTimer);
+  }
+
+  // Sends the current access token (refreshed first if it is about to expire).
+  async reauth(socket) {
+    if (this.socket !== socket) return;
+    this.scheduleReauth(socket); // again even if this frame or its answer is lost
+    const session = this.api.session;
+    if (session && Date.now() > session.expires_at - 5_000) {
+      try {
+        await this.api.refresh();
+      } catch (_) {
+        return; // signed out: the app shows the sign-in page
+      }
+    }
+    const token = this.api.session && this.api.session.access_token;
+    if (token && this.socket === socket) this.send({ action: 'reauth', access_token: token });
+  }
+
+  scheduleReauth(socket) {
+    clearTimeout(this.reauthTimer);
+    this.reauthTimer = setTimeout(() => this.reauth(socket), this.reauthEveryMs);
   }
 }

@@ -222,7 +222,24 @@ WS_ACTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "ping": ({"action": "ping"}, "pong"),
     "view": ({"action": "view", "dialog_id": None, "tab": "waiting"}, "viewing"),
     "visibility": ({"action": "visibility", "visible": True}, "visibility"),
+    # The caller's own current access token (filled in below); a refused one closes the
+    # connection after an `error` frame (docs/security.md, "Revocation within a minute").
+    "reauth": ({"action": "reauth", "access_token": "<the caller's token>"}, "reauthed"),
 }
+
+
+def _frame_of(frame: dict[str, Any], token: str) -> dict[str, Any]:
+    return {**frame, "access_token": token} if frame["action"] == "reauth" else frame
+
+
+def _answer(live: Any, sent: list[tuple[str, dict[str, Any]]], connection_id: str, frame: dict[str, Any]) -> Any:
+    """The reply to a frame: answered, or pushed before the server closed the connection."""
+    before = len(sent)
+    reply = live.receive(connection_id, json.dumps(frame))
+    if reply is None:
+        pushed = [f for c, f in sent[before:] if c == connection_id]
+        return pushed[-1] if pushed else None
+    return reply
 
 
 def _actions_in_the_code() -> set[str]:
@@ -271,16 +288,22 @@ def test_websocket_connect_and_every_action_for_every_caller(api, cognito, bot, 
     finally:
         live.clock = clock
 
+    tokens = {"operator": cognito.token(OPERATOR), "admin": cognito.token(ADMIN)}
     for caller, ticket in fresh.items():
         operator = live.connect(f"c-{caller}", ticket)
         assert operator is not None and operator.admin == (caller == "admin"), caller
         for action, (frame, answer) in WS_ACTIONS.items():
-            reply = live.receive(f"c-{caller}", json.dumps(frame))
+            reply = _answer(live, sent, f"c-{caller}", _frame_of(frame, tokens[caller]))
             assert reply is not None and reply["type"] == answer, (caller, action, reply)
+    # Another operator's token does not confirm a connection: it is refused and closed.
+    live.connect("c-borrowed", _ticket_for(api, OPERATOR))
+    reply = _answer(live, sent, "c-borrowed", _frame_of(WS_ACTIONS["reauth"][0], tokens["admin"]))
+    assert reply["type"] == "error" and reply["error"]["code"] == "connection_unknown"
+    assert live.connections.get("c-borrowed") is None
     # A connection that was refused (or is gone) is not recorded: whatever it sends changes
     # nothing and is told to reconnect (ping needs no state and stays harmless).
     for action, (frame, _) in WS_ACTIONS.items():
-        reply = live.receive("c-tampered", json.dumps(frame))
+        reply = _answer(live, sent, "c-tampered", _frame_of(frame, tokens["operator"]))
         expected = "pong" if action == "ping" else "error"
         assert reply is not None and reply["type"] == expected, (action, reply)
         if expected == "error":

@@ -78,3 +78,30 @@ def test_a_jwks_outage_is_401_and_known_keys_keep_working():
 def test_unconfigured_verifier_refuses_everything():
     with pytest.raises(Unauthorized):
         TokenVerifier("", "", JwksCache(lambda: PUBLIC)).verify(token())
+
+
+def test_the_revocation_check_runs_only_after_the_signature():
+    from chalicelib.auth.revocation import RevocationCheck, TokenRevoked
+
+    asked: list[str] = []
+    revoked: set[str] = set()
+
+    def get_user(access_token: str) -> None:
+        from botocore.exceptions import ClientError
+
+        asked.append(access_token)
+        if access_token in revoked:
+            raise ClientError({"Error": {"Code": "NotAuthorizedException", "Message": "revoked"}}, "GetUser")
+
+    verifier = TokenVerifier(ISSUER, "ui", JwksCache(lambda: PUBLIC, Clock()), RevocationCheck(get_user))
+    good = token()
+    assert verifier.verify(good).username == "alice"
+    with pytest.raises(Unauthorized):
+        verifier.verify(token(client_id="other"))
+    with pytest.raises(Unauthorized):
+        verifier.verify(good[:-4] + "AAAA")
+    assert asked == [good], "forged or foreign tokens cost no Cognito call"
+    revoked.add(good)
+    assert verifier.verify(good).username == "alice"  # confirmed a moment ago
+    with pytest.raises(TokenRevoked):
+        verifier.verify(good, max_age=0)
