@@ -29,6 +29,7 @@ from chalicelib.live.pushes import LivePushes
 from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
+from chalicelib.adapters.gateway_keys import gateway_keys
 from chalicelib.services.bots import BotService
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
@@ -117,7 +118,7 @@ def build(
         tabs=tabs,
         consequences=consequences,
         dialogs=DialogService(store, uploads, consequences, clock),
-        bots=BotService(clock),
+        bots=BotService(clock, gateway_keys=gateway_keys(settings)),
         verifier=build_verifier(settings),
         sign_in=CognitoSignIn(settings),
         connections=connections,

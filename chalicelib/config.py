@@ -58,6 +58,11 @@ class Settings:
     reminder_after_seconds: float = 60.0
     # A dialog on Waiting this long is pushed again as `dialog.waiting_too_long`.
     waiting_too_long_seconds: float = 300.0
+    # The API Gateway usage plan of the bots (per-bot throttle, docs/security.md): its name, set
+    # by infra/; empty where there is no API Gateway (tests, the local runtime), and then the
+    # bots get no API Gateway key.
+    bot_usage_plan: str = ""
+    apigateway_endpoint: str | None = None
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
@@ -109,6 +114,8 @@ def load_settings() -> Settings:
         # One period by default: a minute in AWS; locally the reminders keep the fast pace.
         reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),
         waiting_too_long_seconds=_seconds("HANDOVER_WAITING_TOO_LONG_SECONDS", 300.0),
+        bot_usage_plan=_env("HANDOVER_BOT_USAGE_PLAN"),
+        apigateway_endpoint=_env("HANDOVER_APIGATEWAY_ENDPOINT") or None,
     )
 
 

@@ -62,6 +62,8 @@ FUNCTIONS: dict[str, Access] = {
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,
     ),
+    # The bot API's authorizer (chalicelib/api/bot_authorizer.py): hashes the presented key, no I/O.
+    "BotKeyAuthorizer": _access(timeout_seconds=5),
     # $connect: redeems the one-time ticket and records the connection.
     "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
     # $default: view / visibility / ping frames; answers on the same connection.
