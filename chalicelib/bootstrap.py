@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from chalicelib.adapters.attachments import DOWNLOAD_URL_SECONDS, AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.gateway_keys import gateway_keys
 from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
@@ -29,7 +30,6 @@ from chalicelib.live.pushes import LivePushes
 from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
-from chalicelib.adapters.gateway_keys import gateway_keys
 from chalicelib.services.bots import BotService
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService

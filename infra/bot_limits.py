@@ -172,10 +172,13 @@ def _grant_key_management(functions: HandoverFunctions) -> None:
                             resources=[f"{base}/usageplans", f"{base}/apikeys"]),
         iam.PolicyStatement(sid="BotKeysInPlan", actions=["apigateway:POST"],
                             resources=[f"{base}/usageplans/*/keys"]),
+        iam.PolicyStatement(sid="BotKeysOutOfPlan", actions=["apigateway:DELETE"],
+                            resources=[f"{base}/usageplans/*/keys/*"]),
         iam.PolicyStatement(sid="BotKeysChange", actions=["apigateway:PATCH", "apigateway:DELETE"],
                             resources=[f"{base}/apikeys/*"]),
     ]
     for statement in statements:
         role.add_to_policy(statement)
     default_policy = role.node.find_child("DefaultPolicy").node.default_child
-    suppress_wildcard_resources(default_policy, [f"{base}/usageplans/*/keys", f"{base}/apikeys/*"], KEYS_REASON)
+    suppress_wildcard_resources(default_policy, [f"{base}/usageplans/*/keys", f"{base}/usageplans/*/keys/*",
+                                                 f"{base}/apikeys/*"], KEYS_REASON)

@@ -90,6 +90,12 @@ class ApiGatewayKeys:
         """Delete the bot's keys but `keep` (after a rotation: the old key stops working)."""
         for key in self._keys_of(bot_id):
             if key["id"] != keep:
+                # Out of the plan first: AWS does that with the key, moto does not (and an
+                # explicit step says what happens).
+                try:
+                    self._client().delete_usage_plan_key(usagePlanId=self._usage_plan_id(), keyId=key["id"])
+                except self._client().exceptions.NotFoundException:
+                    pass  # a key that was never in the plan (a half-done create)
                 self._client().delete_api_key(apiKey=key["id"])
 
     def replace(self, bot_id: str, value: str, enabled: bool) -> None:
