@@ -40,6 +40,8 @@ class Access:
     streams: frozenset[str] = frozenset()
     # May queue webhook wake-ups (sqs:SendMessage on the wake-up queue, docs/webhooks.md).
     wakeups: bool = False
+    # May keep the bots' API Gateway keys in step (create, rotate, enable, disable: infra/bot_limits.py).
+    bot_keys: bool = False
     timeout_seconds: int = 30
 
     def tables(self) -> frozenset[str]:
@@ -59,6 +61,7 @@ FUNCTIONS: dict[str, Access] = {
               "deliveries dead_letters notifications",
         attachments=UPLOAD,
         manage_connections=True,
+        bot_keys=True,
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,
     ),

@@ -28,6 +28,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from chalicelib.api.bot_authorizer import BOT_KEY_CACHE_SECONDS
 from chalicelib.api.rate_limits import Limit
+from infra.access import FUNCTIONS
 from infra.nag import suppress_wildcard_resources
 from infra.stages import Stage
 
@@ -65,9 +66,9 @@ GATEWAY_RESPONSES: dict[str, dict[str, Any]] = {
     "THROTTLED": {"status": 429, "body": throttled_body(RETRY_AFTER_SECONDS),
                   "headers": {"Retry-After": str(RETRY_AFTER_SECONDS)}},
     # The authorizer named no enabled key of the plan: a wrong, rotated or disabled bot key.
-    # 401 as the app answers a wrong key (API Gateway's default would be 403).
-    "INVALID_API_KEY": {"status": 401, "body": error_body(
-        "unauthorized", "this bot API key is not valid (wrong, rotated or disabled)")},
+    # 401 with the app's words for a wrong key (chalicelib/services/dialogs.py verify_bot: never
+    # say which of wrong, unknown, rotated or disabled); API Gateway's default would be a 403.
+    "INVALID_API_KEY": {"status": 401, "body": error_body("unauthorized", "the API key is not valid")},
     # No Authorization header on a bot route: API Gateway does not call the authorizer.
     "UNAUTHORIZED": {"status": 401, "body": error_body(
         "unauthorized", "send the bot's API key as Authorization: Bearer <key>")},
@@ -164,7 +165,12 @@ KEYS_REASON = ("API Gateway creates API key ids (one per bot, at run time) and t
 
 
 def _grant_key_management(functions: HandoverFunctions) -> None:
-    role = functions.roles["APIHandler"]
+    for name in functions.functions:
+        if FUNCTIONS[name].bot_keys:
+            _grant_keys_to(functions.roles[name])
+
+
+def _grant_keys_to(role: iam.Role) -> None:
     base = f"arn:{Aws.PARTITION}:apigateway:{Aws.REGION}::"
     statements = [
         # List the plans (to find the bots' by name) and the keys; create a key.

@@ -119,3 +119,20 @@ def test_the_keys_cost_no_dynamodb_request(aws, plan_id, monkeypatch):
 def test_without_a_usage_plan_no_api_gateway_call_is_made(services, aws):
     make_bot(services)
     assert not [call for call in aws.calls if call[0] == "apigateway"]
+
+
+def test_the_ops_command_syncs_the_keys_of_the_stage(keyed_services, apigateway, plan_id):
+    from ops.bots import run
+    from ops.config import apply_target
+
+    bot = make_bot(keyed_services)
+    apigateway.delete_usage_plan_key(usagePlanId=plan_id, keyId=keys_of(apigateway, bot.id)[0]["id"])
+    apigateway.delete_api_key(apiKey=keys_of(apigateway, bot.id)[0]["id"])
+    assert run(["sync-gateway-keys"]) == {"bots": 1}
+    assert [k["value"] for k in keys_of(apigateway, bot.id)] == [parse_api_key(bot.api_key).hash]
+    # --stage names the stage's plan too (infra/stages.py Stage.bot_usage_plan_name).
+    import argparse
+    import os
+
+    apply_target(argparse.Namespace(stage="prod", table_prefix="test-", region=None, endpoint_url=None))
+    assert os.environ["HANDOVER_BOT_USAGE_PLAN"] == "handover-prod-bots"
