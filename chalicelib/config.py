@@ -62,7 +62,6 @@ class Settings:
     # by infra/; empty where there is no API Gateway (tests, the local runtime), and then the
     # bots get no API Gateway key.
     bot_usage_plan: str = ""
-    apigateway_endpoint: str | None = None
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
@@ -115,7 +114,6 @@ def load_settings() -> Settings:
         reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),
         waiting_too_long_seconds=_seconds("HANDOVER_WAITING_TOO_LONG_SECONDS", 300.0),
         bot_usage_plan=_env("HANDOVER_BOT_USAGE_PLAN"),
-        apigateway_endpoint=_env("HANDOVER_APIGATEWAY_ENDPOINT") or None,
     )
 
 

@@ -154,8 +154,6 @@ def wire_bot_limits(functions: HandoverFunctions, template: dict[str, Any]) -> a
         source_arn=f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:{rest.ref}/authorizers/*",
     )
     _grant_key_management(functions)
-    functions.resource("APIHandler").add_property_override(
-        "Environment.Variables.HANDOVER_BOT_USAGE_PLAN", stage.bot_usage_plan_name)
     return plan
 
 

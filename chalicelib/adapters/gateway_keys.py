@@ -57,7 +57,7 @@ class ApiGatewayKeys:
 
     def _client(self) -> Any:
         if self._apigateway is None:
-            self._apigateway = client("apigateway", endpoint=self.settings.apigateway_endpoint, settings=self.settings)
+            self._apigateway = client("apigateway", settings=self.settings)
         return self._apigateway
 
     def _usage_plan_id(self) -> str:
