@@ -12,6 +12,7 @@ from chalicelib import handlers
 from chalicelib.api.admin import admin_api
 from chalicelib.api.admin_operators import operators_api
 from chalicelib.api.auth_routes import auth_api
+from chalicelib.api.bot_authorizer import authorize
 from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.http import refuse_deep_json
@@ -31,6 +32,13 @@ app.register_blueprint(deliveries_api)
 app.register_blueprint(operators_api)
 # JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
 app.register_middleware(refuse_deep_json, "http")
+
+
+# The bot API's authorizer in AWS: names the bot's API Gateway key, so the per-bot usage plan
+# throttles each bot across containers (docs/security.md, "Per-bot limits"; wired by infra/bot_limits.py).
+@app.lambda_function(name="BotKeyAuthorizer")
+def bot_key_authorizer(event: dict, context: object) -> dict:
+    return authorize(event)
 
 
 # Live events (docs/live-events.md).

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from chalicelib.adapters.attachments import DOWNLOAD_URL_SECONDS, AttachmentStorage
 from chalicelib.adapters.aws import reset_clients
+from chalicelib.adapters.gateway_keys import gateway_keys
 from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.adapters.operator_directory import CognitoDirectory
 from chalicelib.adapters.wakeup_queue import SqsWakeups
@@ -134,7 +135,7 @@ def build(
         tabs=tabs,
         consequences=consequences,
         dialogs=DialogService(store, uploads, consequences, clock),
-        bots=BotService(clock),
+        bots=BotService(clock, gateway_keys=gateway_keys(settings)),
         verifier=verifier,
         sign_in=CognitoSignIn(settings),
         connections=connections,

@@ -94,6 +94,10 @@ class Settings:
     # A websocket's client re-confirms its token this often (`reauth` frames); the per-minute
     # sweep closes a connection that has not re-confirmed for twice as long.
     reauth_seconds: float = 30.0
+    # The API Gateway usage plan of the bots (per-bot throttle, docs/security.md): its name, set
+    # by infra/; empty where there is no API Gateway (tests, the local runtime), and then the
+    # bots get no API Gateway key.
+    bot_usage_plan: str = ""
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
@@ -150,6 +154,7 @@ def load_settings() -> Settings:
         # revocation within seconds (tests/integration/test_revocation_runtime.py).
         token_check_seconds=_seconds("HANDOVER_TOKEN_CHECK_SECONDS", 60.0),
         reauth_seconds=_seconds("HANDOVER_REAUTH_SECONDS", 30.0),
+        bot_usage_plan=_env("HANDOVER_BOT_USAGE_PLAN"),
     )
 
 

@@ -45,6 +45,8 @@ class Access:
     wakeups: bool = False
     # Cognito actions on the operators' user pool (never on every pool).
     cognito: tuple[str, ...] = ()
+    # May keep the bots' API Gateway keys in step (create, rotate, enable, disable: infra/bot_limits.py).
+    bot_keys: bool = False
     timeout_seconds: int = 30
 
     def tables(self) -> frozenset[str]:
@@ -65,9 +67,12 @@ FUNCTIONS: dict[str, Access] = {
         attachments=UPLOAD,
         manage_connections=True,
         cognito=LIST_OPERATORS,
+        bot_keys=True,
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,
     ),
+    # The bot API's authorizer (chalicelib/api/bot_authorizer.py): hashes the presented key, no I/O.
+    "BotKeyAuthorizer": _access(timeout_seconds=5),
     # $connect: redeems the one-time ticket and records the connection.
     "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
     # $default: view / visibility / ping frames; answers on the same connection.

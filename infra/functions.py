@@ -48,6 +48,7 @@ from infra.access import (
     WRITE_ACTIONS,
     Access,
 )
+from infra.bot_limits import wire_bot_limits
 from infra.nag import suppress, suppress_wildcard_resources
 from infra.stages import Stage
 from infra.tables import HandoverTables
@@ -473,6 +474,8 @@ class HandoverFunctions(Construct):
                  "No WAF yet (docs/runbook.md, Not covered yet): AWS managed rule sets would block legitimate lead "
                  "messages (hostile-looking text is data here, tests/browser/test_hostile_content.py) and bodies over "
                  "8 KB; stage throttling and the app's per-bot limits stand in front; a web ACL is a cost decision.")
+        # The bots' per-key throttle: usage plan, authorizer, gateway responses (infra/bot_limits.py).
+        self.bot_usage_plan = wire_bot_limits(self, template)
         if self.has_websockets:
             self.resource("WebsocketAPI").add_property_override("Name", f"{self.stage.stack_name}-websocket")
             stage = self.resource("WebsocketAPIStage")

@@ -62,6 +62,8 @@ class HandoverStack(Stack):
             "HANDOVER_TAB_SHARDS": str(stage.tab_shards),
             "HANDOVER_RATE_LIMIT_BOT": stage.rate_limit_bot,
             "HANDOVER_RATE_LIMIT_OPERATOR": stage.rate_limit_operator,
+            # The bots' usage plan, found by name (infra/bot_limits.py; its id would be a cycle).
+            "HANDOVER_BOT_USAGE_PLAN": stage.bot_usage_plan_name,
             "HANDOVER_ATTACHMENTS_BUCKET": bucket_name,
             "HANDOVER_S3_PUBLIC_ENDPOINT": s3_public_endpoint(),
             "HANDOVER_COGNITO_USER_POOL_ID": self.operators.user_pool.user_pool_id,

@@ -24,8 +24,8 @@ class Stage:
     # start several hundred ms (chalicelib/observability.py); active tracing is always on.
     trace_aws_calls: bool = True
     # API Gateway stage throttling (requests per second, burst), per REST and websocket API.
-    api_rate_limit: int = 100
-    api_burst_limit: int = 200
+    api_rate_limit: int = 400
+    api_burst_limit: int = 1200
     # Alarm thresholds: 5xx answers of the REST API in 5 minutes; errors of one function in 5 minutes.
     api_5xx_threshold: int = 5
     function_error_threshold: int = 3
@@ -34,9 +34,11 @@ class Stage:
     # HANDOVER_TAB_SHARDS (docs/data-model.md): write shards of the Waiting and All indexes.
     # Decide it before the first dialog: items keep the shard they were written under.
     tab_shards: int = 1
-    # Per-container rate limits of the REST API (chalicelib/api/rate_limits.py): requests per
-    # second / burst, per bot API key and per operator. API Gateway's stage throttling above
-    # is the account-wide limit in front of them.
+    # Rate limits of the REST API: requests per second / burst, per bot and per operator.
+    # A bot's is its API Gateway usage plan's per-key throttle (infra/bot_limits.py), which holds
+    # across Lambda containers; at most a quarter of a method's stage throttle above, so one
+    # noisy bot leaves the rest to the others. (The app also keeps the same numbers in each
+    # container, chalicelib/api/rate_limits.py, as a first line; an operator has only that one.)
     rate_limit_bot: str = "100/300"
     rate_limit_operator: str = "20/100"
     # AWS Backup of the tables (infra/backup.py), beside PITR: days a daily recovery point is
@@ -47,6 +49,11 @@ class Stage:
     @property
     def stack_name(self) -> str:
         return f"handover-{self.name}"
+
+    @property
+    def bot_usage_plan_name(self) -> str:
+        """HANDOVER_BOT_USAGE_PLAN: the API Gateway usage plan of the bots' keys."""
+        return f"{self.stack_name}-bots"
 
     @property
     def table_prefix(self) -> str:
@@ -60,7 +67,7 @@ class Stage:
 STAGES: dict[str, Stage] = {
     "dev": Stage("dev", log_retention_days=14, function_error_threshold=5),
     "prod": Stage("prod", log_retention_days=90, trace_aws_calls=False,
-                  api_rate_limit=200, api_burst_limit=400, api_5xx_threshold=3,
+                  api_rate_limit=1000, api_burst_limit=2000, api_5xx_threshold=3,
                   function_error_threshold=1, backup_daily_days=35, backup_weekly_days=365),
 }
 

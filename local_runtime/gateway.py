@@ -27,6 +27,7 @@ from aiohttp import http_exceptions, web, web_protocol
 from chalice.local import LocalGatewayException, RouteMatcher
 
 from local_runtime.invoker import Invoker, log_line
+from local_runtime.throttle import BotThrottle
 
 log = logging.getLogger("local_runtime")
 
@@ -116,6 +117,8 @@ class RestGateway:
         # Static directories by URL prefix, e.g. {"/demo": <the lead simulator>}.
         self.pages = {prefix.rstrip("/"): root.resolve() for prefix, root in (pages or {}).items()}
         self.routes_matcher = RouteMatcher(list(invoker.app.routes))
+        # The per-bot limit, here as in API Gateway: in front of every worker (local_runtime/throttle.py).
+        self.bot_throttle = BotThrottle.from_environment()
 
     def routes(self) -> list[web.RouteDef]:
         pages = []
@@ -181,6 +184,10 @@ class RestGateway:
 
     async def rest(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
+        throttled = self.bot_throttle.refusal(request.path, request.headers)
+        if throttled is not None:
+            log_line("REST", f"{request.method} {request.path}", throttled[0], started)
+            return web.json_response(throttled[2], status=throttled[0], headers=throttled[1])
         try:
             body = await request.read() if request.body_exists else None
         except web.HTTPRequestEntityTooLarge:  # a chunked body, with no Content-Length to check first

@@ -4,6 +4,7 @@ once), list them, rotate a key or a webhook secret, enable or disable one.
     python -m ops.bots --stage prod create --name "Support bot" --webhook-url https://bot.example.com/hook
     python -m ops.bots --stage prod list
     python -m ops.bots --stage prod rotate-key bot_xxxxxxxx
+    python -m ops.bots --stage prod sync-gateway-keys   # once, after the first deploy with per-bot limits
     python -m ops.bots --endpoint-url http://127.0.0.1:8001 --table-prefix handover-local- list
 """
 
@@ -34,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--operator-transfer-script", action="append", default=None, metavar="TEXT",
                         help="a message of the Transfer-to-operator script (repeat for several)")
     commands.add_parser("list", help="list every bot")
+    commands.add_parser("sync-gateway-keys", help="give every bot its API Gateway key (per-bot limit) from the table")
     for name, text in (("rotate-key", "issue a new API key; the old one stops working at once"),
                        ("rotate-webhook-secret", "a new webhook signing secret; the old one keeps signing too"),
                        ("enable", "let the bot call the API again"),
@@ -63,6 +65,8 @@ def run(argv: list[str]) -> dict[str, Any] | list[dict[str, Any]]:
         return {"bot": bot_view(bot), "api_key": secrets.api_key, "webhook_secret": secrets.webhook_secret}
     if args.command == "list":
         return render_each(bots.list(), bot_view, "bot")
+    if args.command == "sync-gateway-keys":
+        return {"bots": bots.sync_gateway_keys()}
     if args.command == "rotate-key":
         bot, secrets = bots.rotate_key(args.bot_id)
         return {"bot": bot_view(bot), "api_key": secrets.api_key}

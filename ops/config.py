@@ -20,6 +20,8 @@ def apply_target(args: argparse.Namespace) -> bootstrap.Services:
     """Configure the same code that runs in Lambda from the command line, then build it."""
     if args.stage:
         os.environ["HANDOVER_TABLE_PREFIX"] = f"handover-{args.stage}-"
+        # The bots' API Gateway keys follow the bots (infra/stages.py Stage.bot_usage_plan_name).
+        os.environ["HANDOVER_BOT_USAGE_PLAN"] = f"handover-{args.stage}-bots"
     if args.table_prefix:
         os.environ["HANDOVER_TABLE_PREFIX"] = args.table_prefix
     if args.region:

@@ -58,12 +58,14 @@ def test_every_suppression_says_why_and_sits_in_the_template(report, synth):
 
 
 def test_wildcards_on_data_are_suppressed_only_where_the_arn_cannot_be_narrower(report):
-    """IAM5 on the functions' policies: only the uploads/ prefix and @connections, and `*` for
-    X-Ray's segment writes, which have no resource-level permissions (test_stack.py checks that
-    the only statement on `*` is exactly xray:PutTraceSegments and xray:PutTelemetryRecords)."""
+    """IAM5 on the functions' policies: only the uploads/ prefix and @connections, the bots' API
+    Gateway keys (ids made at run time, infra/bot_limits.py), and `*` for X-Ray's segment writes,
+    which have no resource-level permissions (test_stack.py checks that the only statement on `*`
+    is exactly xray:PutTraceSegments and xray:PutTelemetryRecords)."""
     for suppression in report["suppressions"]:
         if suppression["rule"].startswith("AwsSolutions-IAM5") and suppression["owner"].startswith("Functions"):
-            assert (suppression["rule"].endswith(("/uploads/*]", "/@connections/*]"))
+            assert (suppression["rule"].endswith(("/uploads/*]", "/@connections/*]", "::/usageplans/*/keys]",
+                                                  "::/usageplans/*/keys/*]", "::/apikeys/*]"))
                     or suppression["rule"] == "AwsSolutions-IAM5[Resource::*]"), suppression["rule"]
             if suppression["rule"] == "AwsSolutions-IAM5[Resource::*]":
                 assert "X-Ray" in suppression["reason"]

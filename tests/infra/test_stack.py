@@ -164,7 +164,7 @@ def test_the_function_package_is_small_and_leaves_the_sdk_to_the_runtime(synth):
 # -- least privilege --------------------------------------------------------------------
 
 # cognito-idp: only what `cognito` declares, only on the operators' pool (checked below).
-DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "execute-api:", "logs:", "cognito-idp:")
+DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "execute-api:", "logs:", "cognito-idp:", "apigateway:")
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
@@ -205,6 +205,12 @@ def test_each_function_may_touch_only_what_it_uses(synth, function):
     for statement in pushes:
         for resource in statement["Resource"]:
             assert re.search(r"\{WebsocketAPI\}/api/(POST|GET|DELETE)/@connections/\*$", render(resource))
+    bot_keys = [s for s in statements if str(s["Action"]).count("apigateway:")]
+    assert bool(bot_keys) == access.bot_keys
+    for statement in bot_keys:  # only the bots' API keys and usage plans (infra/bot_limits.py)
+        for resource in as_list(statement["Resource"]):
+            assert re.search(r":apigateway:\{AWS::Region\}::/(usageplans|apikeys)(/\*(/keys(/\*)?)?)?$",
+                             render(resource)), render(resource)
     attachments = [s for s in statements if str(s["Action"]).count("s3:")]
     assert sorted(a for s in attachments for a in as_list(s["Action"])) == sorted(access.attachments)
     for statement in attachments:
