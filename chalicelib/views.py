@@ -145,6 +145,7 @@ def bot_view(bot: BotModel) -> dict[str, Any]:
         "webhook_disabled_at": bot.webhook_disabled_at,
         "webhook_disabled_reason": bot.webhook_disabled_reason,
         "enabled": bool(bot.enabled),
+        "allow_messages_with_operator": bool(bot.bot_messages_with_operator),
         "api_key_hint": "…" + (bot.api_key_hint or ""),
         "scripts": {"return": list(bot.return_script or []),
                     "operator_transfer": list(bot.operator_transfer_script or [])},

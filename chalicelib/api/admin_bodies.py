@@ -37,6 +37,8 @@ def check_bot_fields(body: Any, *, creating: bool, local: bool) -> BotFields:
         fields["webhook_url"] = bot.webhook_url or None
     if bot.enabled is not UNSET:
         fields["enabled"] = bot.enabled
+    if bot.allow_messages_with_operator is not UNSET:
+        fields["bot_messages_with_operator"] = bot.allow_messages_with_operator
     if bot.scripts is not UNSET:
         for name, texts in (("return", bot.scripts.return_), ("operator_transfer", bot.scripts.operator_transfer)):
             if texts is not UNSET:

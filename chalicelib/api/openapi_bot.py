@@ -38,7 +38,8 @@ ROUTES = (
     Route("post", "/bot/v1/leads/{lead_ref}/messages", "postMessage",
           "Add a lead's or the bot's message to the dialog (idempotent by id)",
           ok={200: ("Already stored under this id: nothing new was stored", Message), 201: ("Stored", Message)},
-          errors={**COMMON, **BODY, **NO_LEAD, 409: "The id was used for a different message (idempotency_conflict)",
+          errors={**COMMON, **BODY, **NO_LEAD, 409: "The id was used for a different message (idempotency_conflict), "
+                       "or the bot's own message while an operator is in the dialog (dialog_with_operator)",
                   422: "Invalid fields (details.fields), or an attachment that is not an upload of this bot's "
                        "or was used before (upload_rejected)"},
           body=MessageInput, path_params=LEAD, state_refusals=(UPLOAD_REFUSED,)),

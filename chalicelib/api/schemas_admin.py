@@ -45,6 +45,9 @@ class BotInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "Where Handover sends the bot's events: https (http to localhost in the local runtime); "
         "empty or null removes it."))] | None | UnsetType = UNSET
     enabled: bool | UnsetType = UNSET
+    allow_messages_with_operator: Annotated[bool, Meta(description=(
+        "Whether the bot's own messages (`from: \"bot\"`) are accepted while an operator is in the "
+        "dialog; false (the default) refuses them with 409 `dialog_with_operator`."))] | UnsetType = UNSET
     scripts: BotScriptsInput | UnsetType = UNSET
 
 
@@ -65,7 +68,8 @@ class Bot(msgspec.Struct):
 
     example: ClassVar[dict[str, Any]] = {
         "id": "bot_mfrggzdfmztwq2lk", "name": "Support bot", "webhook_url": "https://bots.example.com/handover",
-        "webhook_disabled_at": None, "webhook_disabled_reason": None, "enabled": True, "api_key_hint": "…x9Qa",
+        "webhook_disabled_at": None, "webhook_disabled_reason": None, "enabled": True,
+        "allow_messages_with_operator": False, "api_key_hint": "…x9Qa",
         "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."]},
         "created_at": "2026-11-25T08:00:00.000Z", "updated_at": "2026-11-25T08:00:00.000Z"}
 
@@ -75,6 +79,7 @@ class Bot(msgspec.Struct):
     webhook_disabled_at: str | None
     webhook_disabled_reason: str | None
     enabled: bool
+    allow_messages_with_operator: bool
     api_key_hint: str
     scripts: BotScripts
     created_at: Time

@@ -77,6 +77,7 @@ class BotFields(TypedDict, total=False):
     name: str
     webhook_url: str | None
     enabled: bool
+    bot_messages_with_operator: bool
     return_script: list[str]
     operator_transfer_script: list[str]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import msgspec
 
 from chalicelib.domain.dialog_state import DialogState
-from chalicelib.domain.errors import InvalidTransition, NotParticipant
+from chalicelib.domain.errors import Conflict, InvalidTransition, NotParticipant
 from chalicelib.domain.events import (
     DialogEvent,
     DialogWaiting,
@@ -36,7 +36,8 @@ from chalicelib.domain.events import (
     SystemScriptDue,
 )
 
-__all__ = ["Dialog", "DialogState", "Transition", "handoff", "start", "leave", "resolve", "ensure_can_send"]
+__all__ = ["Dialog", "DialogState", "Transition", "handoff", "start", "leave", "resolve", "ensure_can_send",
+           "ensure_bot_may_speak"]
 
 OPERATOR_TRANSFER_SCRIPT = "operator_transfer"
 RETURN_SCRIPT = "return"
@@ -143,4 +144,18 @@ def ensure_can_send(dialog: Dialog, operator: str) -> None:
             "only an operator in the dialog can send messages; press Start conversation first",
             state=dialog.state.value,
             operators=list(dialog.operators),
+        )
+
+
+def ensure_bot_may_speak(dialog: Dialog, *, allowed_with_operator: bool) -> None:
+    """The bot does not talk over the operator: while operators are in the dialog its own
+    messages (`from: "bot"`) are refused, unless its admin allowed them. The lead's messages
+    always pass, and so do the bot's while the dialog waits for an operator (it may keep the
+    lead company: "still looking for someone")."""
+    if dialog.state is DialogState.OPERATOR and not allowed_with_operator:
+        raise Conflict(
+            "dialog_with_operator",
+            "an operator is in this dialog: the bot's messages wait until it returns to the bot "
+            "(follow dialog.operator_joined / dialog.returned_to_bot)",
+            state=dialog.state.value,
         )

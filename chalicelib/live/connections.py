@@ -21,7 +21,7 @@ from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
 from chalicelib.domain.errors import Busy, Unauthorized
 from chalicelib.domain.tabs import Tab
-from chalicelib.storage.connections import ConnectionStore
+from chalicelib.storage.connections import ConnectionStore, ViewOutdated
 from chalicelib.text import MAX_JSON_DEPTH, lone_surrogates, too_deep
 
 logger = logging.getLogger("handover.live")
@@ -30,6 +30,8 @@ Frame = dict[str, Any]
 
 # A client frame is a few dozen bytes; anything much larger is not ours.
 MAX_CLIENT_FRAME = 4096
+# A view's number is a JavaScript integer the page counts up (exact up to 2**53).
+MAX_VIEW_SEQ = 2**53 - 1
 _DIALOG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -167,11 +169,18 @@ class LiveConnections:
             return self._reauth(connection_id, message)
         if action == "view":
             dialog_id, tab = self._view_of(message)
-            if self.connections.set_view(connection_id, dialog_id, tab) is None:
-                return _unknown_connection()
+            view_seq = self._view_seq_of(message)
+            try:
+                if self.connections.set_view(connection_id, dialog_id, tab, view_seq) is None:
+                    return _unknown_connection()
+            except ViewOutdated:
+                # The page has moved on; the newer view's own answer is the one that counts.
+                return None
             answer: Frame = {"type": "viewing", "dialog_id": dialog_id}
             if tab is not None:
                 answer["tab"] = tab
+            if view_seq is not None:
+                answer["view_seq"] = view_seq
             return answer
         if action == "visibility":
             visible = message.get("visible")
@@ -216,6 +225,16 @@ class LiveConnections:
             self.reply(connection_id, frame)
         finally:
             self.close(connection_id)
+
+    @staticmethod
+    def _view_seq_of(message: dict[str, Any]) -> int | None:
+        """The client's number of this view (optional): a later view has a larger one."""
+        view_seq = message.get("view_seq")
+        if view_seq is None:
+            return None
+        if isinstance(view_seq, bool) or not isinstance(view_seq, int) or not 0 <= view_seq <= MAX_VIEW_SEQ:
+            raise BadFrame("invalid_frame", f"`view_seq` must be an integer from 0 to {MAX_VIEW_SEQ}")
+        return view_seq
 
     @staticmethod
     def _view_of(message: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -57,6 +57,7 @@ class BotService:
             return_script=fields.get("return_script", []),
             operator_transfer_script=fields.get("operator_transfer_script", []),
             enabled=fields.get("enabled", True),
+            bot_messages_with_operator=fields.get("bot_messages_with_operator", False),
             created_at=now,
             updated_at=now,
         )

@@ -161,6 +161,10 @@ class DialogService:
             lead = loaded.lead
             if ref in loaded.refs:
                 return self._repeated(loaded.refs[ref], incoming.fingerprint(), lead), False, lead
+            if incoming.sender == "bot":
+                # Race-safe: the write below is conditioned on the state read here.
+                machine.ensure_bot_may_speak(dialog_of(lead),
+                                             allowed_with_operator=bool(bot.bot_messages_with_operator))
             write = DialogWrite(self.store, read=lead)
             attachments = self.uploads.claim(write, f"bot:{bot.id}", incoming.upload_ids, loaded.uploads)
             now = iso(self.clock.now())

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -91,6 +91,9 @@ class ConnectionModel(Model):
     # The dialog open in the panel; absent (not null) while the panel is hidden (R8).
     viewing = UnicodeAttribute(null=True)
     tab = UnicodeAttribute(null=True)
+    # The client's number of the view recorded above: API Gateway runs a connection's frames in
+    # concurrent invocations, so an older `view` may arrive after a newer one and must not win.
+    view_seq = NumberAttribute(null=True)
     online = UnicodeAttribute()
     connected_at = UnicodeAttribute()
     # When the operator's access token was last confirmed with Cognito on this connection
@@ -102,6 +105,10 @@ class ConnectionModel(Model):
     viewers = ConnectionsViewing()
     showing_tab = ConnectionsShowingTab()
     everyone = ConnectionsOnline()
+
+
+class ViewOutdated(Exception):
+    """A newer view of this connection was already recorded: this older one is dropped."""
 
 
 class Connection(msgspec.Struct, frozen=True):
@@ -161,14 +168,23 @@ class ConnectionStore:
         item.save()
         return _connection(item)
 
-    def set_view(self, connection_id: str, dialog_id: str | None, tab: str | None) -> Connection | None:
-        """Record what the connection shows; None if the connection is not known (any more)."""
+    def set_view(self, connection_id: str, dialog_id: str | None, tab: str | None,
+                 view_seq: int | None = None) -> Connection | None:
+        """Record what the connection shows; None if the connection is not known (any more).
+        With `view_seq`, only if it is newer than the view recorded (else ViewOutdated)."""
         actions: list[Any] = [
             ConnectionModel.viewing.set(dialog_id) if dialog_id else ConnectionModel.viewing.remove(),
         ]
         if tab is not None:
             actions.append(ConnectionModel.tab.set(tab))
-        return self._update(connection_id, actions)
+        if view_seq is None:
+            return self._update(connection_id, actions)
+        actions.append(ConnectionModel.view_seq.set(view_seq))
+        newer = ConnectionModel.view_seq.does_not_exist() | (ConnectionModel.view_seq < view_seq)
+        recorded = self._update(connection_id, actions, newer)
+        if recorded is None and self.get(connection_id) is not None:
+            raise ViewOutdated(connection_id)
+        return recorded
 
     def set_visible(self, connection_id: str, visible: bool) -> Connection | None:
         return self._update(connection_id, [ConnectionModel.visible.set(visible)])

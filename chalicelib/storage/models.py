@@ -69,6 +69,8 @@ class BotModel(Model):
     return_script = ListAttribute(of=UnicodeAttribute, default=list)
     operator_transfer_script = ListAttribute(of=UnicodeAttribute, default=list)
     enabled = BooleanAttribute(default=True)
+    # The bot's own messages while an operator is in the dialog: refused (409) unless allowed.
+    bot_messages_with_operator = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -246,8 +246,11 @@ class DemoBot:
         return web.json_response({"items": self.transcripts[lead_ref], "state": self.states.get(lead_ref)})
 
     async def _bot_says(self, lead_ref: str, text: str) -> None:
-        self._add(lead_ref, {"from": "bot", "text": text})
-        await self._api("POST", f"/leads/{lead_ref}/messages", {"id": f"bot-{uuid.uuid4().hex}", "from": "bot", "text": text})
+        status, _ = await self._api("POST", f"/leads/{lead_ref}/messages",
+                                    {"id": f"bot-{uuid.uuid4().hex}", "from": "bot", "text": text})
+        # 409 dialog_with_operator: an operator joined meanwhile, and the bot does not talk over them.
+        if status < 300:
+            self._add(lead_ref, {"from": "bot", "text": text})
 
     # -- the webhook ----------------------------------------------------------------------------
 

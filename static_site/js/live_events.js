@@ -3,11 +3,12 @@
 // it needs to know about the page (hidden or not, the time) comes in as `page`. The store
 // (store.js) applies the state, then performs the effects in order:
 //
-//   { type: 'backfill', dialogId }     read the open dialog's messages after the newest shown
+//   { type: 'backfill', dialogId }     read the open dialog's messages after the last contiguous one
 //   { type: 'refetchLead', dialogId }  read the open dialog's lead again (it was too large to push)
 //   { type: 'markRead' }               mark the open dialog read, soon
 //   { type: 'expectCounts' }           read the counts once, should no `counts` frame follow
 //   { type: 'countsPushed' }           a `counts` frame came: newer than any counts read in flight
+//   { type: 'tabCountMoved', tab }     the shown tab's count moved: a list frame should come too
 //   { type: 'listChanged', change }    the shown tab's list changed (applied again on a first page being read)
 //   { type: 'sound', kind, key, tab }  a sound may be due (sounds.js decides: R13, R14)
 //   { type: 'visible' }                tell the server again that this page is visible
@@ -72,14 +73,33 @@ function messageCreated(state, event) {
   const dialog = state.dialog;
   // The load in flight may have been read before this message: fetch by seq after it.
   if (dialog.loading) return stateOnly(withDialog(state, { missedWhileLoading: true }));
-  const patch = { messages: mergeMessages(dialog.messages, [message]) };
+  const messages = mergeMessages(dialog.messages, [message]);
+  const through = advanceThrough(dialog.through || 0, messages);
+  const patch = { messages, through };
   if (event.dialog && dialog.lead) patch.lead = following(dialog.lead, event.dialog);
   const effects = [];
-  // A gap (an event lost in a reconnect race) is filled from the server by seq.
-  const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
-  if (message.seq > last + 1 && dialog.messages.length) effects.push({ type: 'backfill', dialogId: id });
+  // A gap (a frame lost on the way, or in a reconnect race) is filled from the server by seq,
+  // from the last message before it: a lost message is fetched, not skipped.
+  if (message.seq > through) effects.push({ type: 'backfill', dialogId: id });
   if (message.from === 'lead') effects.push({ type: 'markRead' });
   return { state: withDialog(state, patch), effects };
+}
+
+// The seq up to which the open dialog's messages are known complete: from `through`, each next
+// seq that is present extends it. Messages above it with a hole below are not yet complete.
+export function advanceThrough(through, messages) {
+  let next = through;
+  for (const message of messages) {
+    if (message.seq === next + 1) next = message.seq;
+    else if (message.seq > next + 1) break;
+  }
+  return next;
+}
+
+// Whether the open dialog has a message the page has not got: a frame about it came (its
+// `message.created` may have been lost) and its seq is past what is complete.
+function missing(dialog, seq) {
+  return typeof seq === 'number' && seq > (dialog.through || 0) && !dialog.messages.some((m) => m.seq === seq);
 }
 
 // A message too large to push (only its seq came): read it, and what else is new, by seq.
@@ -99,9 +119,14 @@ function dialogChanged(state, event) {
   if (!dialog || !dialog.lead_id) return stateOnly(state);
   const added = event.type === 'dialog.added';
   const effects = added ? [{ type: 'expectCounts' }] : [];
-  let next = tab === state.tab ? changeList(state, { dialog }, effects) : state;
+  let next = tab === state.tab ? changeList(state, added ? { dialog, added } : { dialog }, effects) : state;
   if (isOpen(state, dialog.lead_id) && state.dialog.lead) {
     next = withDialog(next, { lead: following(state.dialog.lead, dialog, dialog.name) });
+  }
+  // The row's frame names a message the open panel lacks: its own frame was lost, fetch it.
+  if (isOpen(state, dialog.lead_id) && event.message && !state.dialog.loading
+      && missing(state.dialog, event.message.seq)) {
+    effects.push({ type: 'backfill', dialogId: dialog.lead_id });
   }
   if (added) {
     effects.push({ type: 'sound', kind: 'new-dialog', key: `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab });
@@ -135,9 +160,13 @@ function viewing(state, event) {
   return { state: withDialog(state, { viewAcked: true }), effects };
 }
 
+// New counts. If the shown tab's count moved, a `dialog.added`/`dialog.removed` frame for it
+// should come too; should it have been lost, the store reads the tab's list again.
 function counts(state, event) {
   const next = event.counts ? { ...state, counts: { ...state.counts, ...event.counts } } : state;
-  return { state: next, effects: [{ type: 'countsPushed' }] };
+  const effects = [{ type: 'countsPushed' }];
+  if (next.counts[state.tab] !== state.counts[state.tab]) effects.push({ type: 'tabCountMoved', tab: state.tab });
+  return { state: next, effects };
 }
 
 function delivery(state, event) {

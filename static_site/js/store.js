@@ -5,12 +5,22 @@
 
 import { enc } from './api.js';
 import { Live } from './live.js';
-import { applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
+import { advanceThrough, applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
 import { Sounds, isHidden } from './sounds.js';
 
 export const TABS = ['waiting', 'mine', 'all'];
 const OLDER_PAGE = 50;
 const BACKFILL_PAGE = 100;
+// A hole in seq that the server cannot fill yet is asked again this many times, this far apart
+// (a message whose write is still being retried); then it is taken as a hole in seq.
+const HOLE_RETRIES = 5;
+const HOLE_RETRY_MS = 1000;
+// Every this often, while the page is visible and the socket open, what a lost frame could have
+// left stale is checked: the open dialog's messages after the last contiguous one, and the
+// counts (the list is read again if the shown tab's count differs). Two small reads a minute.
+const SWEEP_MS = 30000;
+// A `counts` frame that moved the shown tab's count and no list frame within this: read the list.
+const LIST_FRAME_GRACE_MS = 1500;
 
 function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -51,6 +61,14 @@ export class Store {
     this.listEvents = null;
     this.readTimer = null;
     this.countsTimer = null;
+    this.listTimer = null;
+    this.sweepTimer = null;
+    // List frames since the last `counts` frame (dialog.added / dialog.removed on the shown tab).
+    this.listFrames = 0;
+    this.backfilling = null;
+    this.backfillAgain = false;
+    this.holeRetries = 0;
+    this.viewSeq = 0;
     this.onVisibility = () => this.visibilityChanged();
   }
 
@@ -89,16 +107,33 @@ export class Store {
     this.loadBots();
     this.loadCounts();
     this.loadList();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   stop() {
     document.removeEventListener('visibilitychange', this.onVisibility);
+    clearInterval(this.sweepTimer);
     this.live.stop();
+  }
+
+  // The safety net under the live frames: a frame lost on an open socket (a failed push) leaves
+  // nothing stale for longer than this. Only while visible and online; a hidden page catches up
+  // when it is shown again.
+  async sweep() {
+    if (isHidden() || this.state.connection !== 'online') return;
+    const dialog = this.state.dialog;
+    if (dialog && !dialog.loading) this.backfill(dialog.id);
+    const tab = this.state.tab;
+    const before = this.state.counts[tab];
+    await this.loadCounts();
+    if (this.state.tab === tab && this.state.counts[tab] !== before) this.loadList();
   }
 
   sendView() {
     const { dialog, tab } = this.state;
-    this.live.send({ action: 'view', dialog_id: dialog ? dialog.id : null, tab });
+    // Numbered: the server may run two `view` frames out of order and keeps only the newest.
+    this.viewSeq += 1;
+    this.live.send({ action: 'view', dialog_id: dialog ? dialog.id : null, tab, view_seq: this.viewSeq });
   }
 
   onOpen(reconnected) {
@@ -208,7 +243,7 @@ export class Store {
     this.set({
       dialog: {
         id, lead: null, messages: [], hasOlder: false, loading: true, loadingOlder: false, error: false, version: 0,
-        viewAcked: false,
+        viewAcked: false, through: 0,
       },
       leadPage: false,
       notice: null,
@@ -226,9 +261,12 @@ export class Store {
       const body = await this.api.get(`/api/dialogs/${enc(dialog.id)}`);
       if (!this.isOpen(dialog.id)) return;
       const page = body.messages || { items: [] };
+      const messages = [...(page.items || [])].reverse();
       this.setDialog({
         lead: body.lead,
-        messages: [...(page.items || [])].reverse(),
+        messages,
+        // The newest page is complete up to its newest message.
+        through: messages.length ? messages[messages.length - 1].seq : 0,
         hasOlder: Boolean(page.next_cursor),
         loading: false,
         version: this.state.dialog.version + 1,
@@ -263,24 +301,66 @@ export class Store {
     }
   }
 
-  // Everything after the newest message shown, oldest first, page by page.
+  // Everything after the last contiguous message (`through`), oldest first, page by page: a
+  // message lost anywhere above it is fetched, not skipped. One backfill runs at a time; one
+  // asked for meanwhile runs again after it (it may follow a newer frame).
   async backfill(id) {
+    if (this.backfilling === id) {
+      this.backfillAgain = true;
+      return;
+    }
+    this.backfilling = id;
+    try {
+      do {
+        this.backfillAgain = false;
+        await this.backfillOnce(id);
+      } while (this.backfillAgain && this.isOpen(id));
+    } finally {
+      if (this.backfilling === id) this.backfilling = null;
+    }
+  }
+
+  async backfillOnce(id) {
     for (let round = 0; round < 1000; round += 1) {
       const dialog = this.state.dialog;
       if (!dialog || dialog.id !== id || dialog.loading) return;
-      const last = dialog.messages.length ? dialog.messages[dialog.messages.length - 1].seq : 0;
+      const after = dialog.through || 0;
       let page;
       try {
-        page = await this.api.get(`/api/dialogs/${enc(id)}/messages?after=${last}&limit=${BACKFILL_PAGE}`);
+        page = await this.api.get(`/api/dialogs/${enc(id)}/messages?after=${after}&limit=${BACKFILL_PAGE}`);
       } catch (error) {
         this.fail(error);
         return;
       }
-      if (!this.isOpen(id)) return;
+      if (!this.isOpen(id) || this.state.dialog.loading) return;
       const items = page.items || [];
-      if (items.length) this.setDialog({ messages: mergeMessages(this.state.dialog.messages, items) });
-      if (!page.next_cursor || !items.length) return;
+      const messages = mergeMessages(this.state.dialog.messages, items);
+      // What the server answered after `after` is all it has there: complete up to its last one.
+      const answered = items.length ? Math.max(after, items[items.length - 1].seq) : after;
+      const through = advanceThrough(Math.max(this.state.dialog.through || 0, answered), messages);
+      this.setDialog({ messages, through });
+      if (page.next_cursor && items.length) continue;
+      this.settleHole(id);
+      return;
     }
+  }
+
+  // After a complete backfill, messages above `through` mean a seq the server does not have
+  // (yet): ask again a few times, then take it as a hole so that it never blocks what follows.
+  settleHole(id) {
+    const dialog = this.state.dialog;
+    const above = dialog.messages.find((m) => m.seq > (dialog.through || 0));
+    if (!above) {
+      this.holeRetries = 0;
+      return;
+    }
+    if (this.holeRetries < HOLE_RETRIES) {
+      this.holeRetries += 1;
+      setTimeout(() => this.isOpen(id) && this.backfill(id), HOLE_RETRY_MS);
+      return;
+    }
+    this.holeRetries = 0;
+    this.setDialog({ through: advanceThrough(above.seq, dialog.messages) });
   }
 
   // R8: hide the panel; the server stops sending this dialog's messages (view: null).
@@ -365,7 +445,8 @@ export class Store {
     if (uploadIds.length) body.attachments = uploadIds.map((upload_id) => ({ upload_id }));
     const message = await this.api.post(`/api/dialogs/${enc(dialog.id)}/messages`, body);
     if (this.isOpen(dialog.id) && message && typeof message.seq === 'number') {
-      this.setDialog({ messages: mergeMessages(this.state.dialog.messages, [message]) });
+      const messages = mergeMessages(this.state.dialog.messages, [message]);
+      this.setDialog({ messages, through: advanceThrough(this.state.dialog.through || 0, messages) });
     }
   }
 
@@ -411,6 +492,23 @@ export class Store {
     clearTimeout(this.countsTimer);
     this.countsTimer = null;
   }
+
+  // The shown tab's count moved: the frame that adds or removes its row should come with it
+  // (before or just after). None within the grace: it was lost, so the list is read again.
+  tabCountMoved(tab) {
+    const came = this.listFrames;
+    this.listFrames = 0;
+    if (came > 0 || this.listTimer) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      if (this.state.tab === tab && this.listFrames === 0) this.loadList();
+    }, LIST_FRAME_GRACE_MS);
+  }
+
+  listFrameCame(change) {
+    if (change.removed || change.added) this.listFrames += 1;
+    if (this.listEvents) this.listEvents.push(change);
+  }
 }
 
 // The side effects that the live-event reducer asks for (live_events.js lists them).
@@ -420,7 +518,8 @@ const EFFECTS = {
   markRead: (store) => store.markReadSoon(),
   expectCounts: (store) => store.expectCounts(),
   countsPushed: (store) => store.countsPushed(),
-  listChanged: (store, effect) => store.listEvents && store.listEvents.push(effect.change),
+  listChanged: (store, effect) => store.listFrameCame(effect.change),
+  tabCountMoved: (store, effect) => store.tabCountMoved(effect.tab),
   sound: (store, effect) => store.sounds.notify(effect.kind, effect.key, effect.tab),
   visible: (store) => store.live.send({ action: 'visibility', visible: true }),
 };

@@ -181,6 +181,69 @@ def test_handoff_of_a_dialog_with_an_operator_changes_nothing(client, bot, servi
     assert json.loads(response.body)["dialog"] == {"state": "operator", "operators": ["alice"]}
 
 
+# --- the bot does not talk over the operator -----------------------------------------------
+
+def test_the_bots_own_message_is_409_while_an_operator_is_in_the_dialog(client, bot, services):
+    put_lead(client, bot)
+    services.dialogs.start(lead_id(bot.id, "tg:1"), "alice")
+    before = len(stored_messages(bot))
+    refused = post_message(client, bot, id="b-1", text="Let me help!", **{"from": "bot"})
+    assert refused.status_code == 409
+    error = error_of(refused)
+    assert error["code"] == "dialog_with_operator" and error["details"]["state"] == "operator"
+    assert len(stored_messages(bot)) == before  # nothing stored, no seq used
+    # The lead's messages still go to the operator.
+    assert post_message(client, bot, id="l-1", text="Hello?").status_code == 201
+    # A retry of the refused id is refused again, not stored: ids are remembered only on success.
+    assert post_message(client, bot, id="b-1", text="Let me help!", **{"from": "bot"}).status_code == 409
+
+
+def test_the_bot_speaks_again_when_the_dialog_returns_and_while_it_waits(client, bot, services):
+    put_lead(client, bot)
+    client.http.post("/bot/v1/leads/tg:1/handoff", headers=bot.auth, body="{}")
+    # Waiting: no operator to talk over; the bot may keep the lead company.
+    assert post_message(client, bot, id="b-1", text="Still looking for someone", **{"from": "bot"}).status_code == 201
+    services.dialogs.start(lead_id(bot.id, "tg:1"), "alice")
+    assert post_message(client, bot, id="b-2", text="Me too", **{"from": "bot"}).status_code == 409
+    services.dialogs.resolve(lead_id(bot.id, "tg:1"), "alice")
+    assert post_message(client, bot, id="b-2", text="Me too", **{"from": "bot"}).status_code == 201
+
+
+def test_an_admin_may_allow_the_bots_messages_with_an_operator(client, bot, services):
+    put_lead(client, bot)
+    services.dialogs.start(lead_id(bot.id, "tg:1"), "alice")
+    services.bots.update(bot.id, {"bot_messages_with_operator": True})
+    assert services.bots.get(bot.id).bot_messages_with_operator is True
+    assert post_message(client, bot, id="b-1", text="Copilot note", **{"from": "bot"}).status_code == 201
+
+
+def test_an_operator_joining_between_the_read_and_the_write_refuses_the_bots_message(client, bot, services,
+                                                                                   monkeypatch):
+    """The check is made on the state read; the write is conditioned on that read, so a join
+    that lands in between makes the write fail, the service read again, and refuse."""
+    from chalicelib.storage.dialogs import DialogStore
+
+    put_lead(client, bot)
+    real_load = DialogStore.load
+    joined = []
+
+    def load_then_join(self, **kwargs):
+        loaded = real_load(self, **kwargs)
+        if not joined:
+            joined.append(True)
+            services.dialogs.start(lead_id(bot.id, "tg:1"), "alice")
+        return loaded
+
+    monkeypatch.setattr(DialogStore, "load", load_then_join)
+    before = len(stored_messages(bot))
+    response = post_message(client, bot, id="b-1", text="Racing", **{"from": "bot"})
+    assert response.status_code == 409 and error_of(response)["code"] == "dialog_with_operator"
+    # Stored after the read: only what the join wrote (its note and the transfer script).
+    added = stored_messages(bot)[before:]
+    assert added and "Racing" not in [m.text for m in added]
+    assert [m.sender for m in added] == ["system", "bot"] and added[1].text.startswith("An operator joined")
+
+
 # --- bad input: a clear error and nothing stored --------------------------------------------
 
 BAD_LEAD_BODIES = [

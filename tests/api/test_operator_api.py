@@ -357,6 +357,10 @@ def test_admin_manages_bots(api, client):
                                                      "scripts": {"operator_transfer": ["Hi"]}}, as_=ADMIN)
     assert edited.status == 200
     assert edited.body["name"] == "Sales 2" and edited.body["enabled"] is False
+    assert edited.body["allow_messages_with_operator"] is False  # the default: refused
+    allowed = api.patch(f"/api/admin/bots/{bot_id}", {"allow_messages_with_operator": True}, as_=ADMIN)
+    assert allowed.status == 200 and allowed.body["allow_messages_with_operator"] is True
+    assert api.patch(f"/api/admin/bots/{bot_id}", {"allow_messages_with_operator": "yes"}, as_=ADMIN).status == 422
     assert edited.body["scripts"] == {"return": ["Bye {{name}}"], "operator_transfer": ["Hi"]}
     assert bot_api_status(api_key) == 401  # a disabled bot's key does not work
     api.patch(f"/api/admin/bots/{bot_id}", {"enabled": True}, as_=ADMIN)

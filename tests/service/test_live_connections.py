@@ -74,6 +74,10 @@ def test_connections_past_their_ttl_receive_nothing(live):
         ('{"action": "view", "dialog_id": 12}', "invalid_frame"),
         ('{"action": "view", "dialog_id": "../../etc"}', "invalid_frame"),
         ('{"action": "view", "dialog_id": null, "tab": "archive"}', "invalid_frame"),
+        ('{"action": "view", "dialog_id": null, "view_seq": -1}', "invalid_frame"),
+        ('{"action": "view", "dialog_id": null, "view_seq": "7"}', "invalid_frame"),
+        ('{"action": "view", "dialog_id": null, "view_seq": true}', "invalid_frame"),
+        ('{"action": "view", "dialog_id": null, "view_seq": 9007199254740992}', "invalid_frame"),
         ('{"action": "visibility", "visible": "yes"}', "invalid_frame"),
         ('{"action": "visibility"}', "invalid_frame"),
         ('{"action": "ping", "pad": "' + "x" * 5000 + '"}', "frame_too_large"),
@@ -105,6 +109,29 @@ def test_ping_view_and_visibility(live):
     assert (record.viewing, record.tab) == (None, "all")
     assert "viewing" not in record.serialize()
     assert list(ConnectionModel.viewers.query("ld_abc")) == []
+
+
+def test_an_older_view_arriving_after_a_newer_one_is_dropped(live):
+    """API Gateway may run a connection's frames out of order: the tab click's `view` (null)
+    landing after the dialog's must not leave the connection viewing nothing."""
+    live.connect("alice", "alice")
+    assert live.send("alice", {"action": "view", "dialog_id": "ld_abc", "tab": "waiting", "view_seq": 2}) == {
+        "type": "viewing", "dialog_id": "ld_abc", "tab": "waiting", "view_seq": 2,
+    }
+    assert live.send("alice", {"action": "view", "dialog_id": None, "tab": "all", "view_seq": 1}) is None
+    record = ConnectionModel.get(live.ids["alice"])
+    assert (record.viewing, record.tab, record.view_seq) == ("ld_abc", "waiting", 2)
+    assert [c.connection_id for c in ConnectionModel.viewers.query("ld_abc")] == [live.ids["alice"]]
+    # The same number again is not newer either; a larger one wins.
+    assert live.send("alice", {"action": "view", "dialog_id": None, "view_seq": 2}) is None
+    assert live.send("alice", {"action": "view", "dialog_id": None, "view_seq": 3})["view_seq"] == 3
+    assert ConnectionModel.get(live.ids["alice"]).viewing is None
+
+
+def test_a_numbered_view_of_an_unknown_connection_asks_it_to_reconnect(live):
+    answer = live.services.live.receive("never-connected", '{"action": "view", "dialog_id": null, "view_seq": 1}')
+    assert answer["error"]["code"] == "connection_unknown"
+    assert ConnectionModel.count("never-connected") == 0
 
 
 def test_frames_of_an_unknown_connection_ask_it_to_reconnect(live):
@@ -265,7 +292,7 @@ def test_dynamodb_requests_of_the_pushes_of_a_change(live, aws):
     assert spans[-1] == ["Query", "Query", "Query", "Query", "BatchGetItem"]
 
     live.management.gone.update({live.ids["viewer3"], live.ids["viewer4"]})
-    live.bot_says("two are gone")
+    live.lead_says("two are gone")
     assert spans[-1] == ["Query", "Query", "Query", "Query", "BatchWriteItem"]
     assert ConnectionModel.count(live.ids["viewer3"]) == ConnectionModel.count(live.ids["viewer4"]) == 0
 
