@@ -124,8 +124,12 @@ def test_an_admin_manages_a_bot_and_replays_its_dead_letters(open_console, runti
     # (and the webhook is disabled); an operator joining then makes dialog.operator_joined and
     # the script's message.created, dead-lettered at once as webhook_disabled.
     page.get_by_test_id("bot-webhook-url").fill(f"{base}/gone")
+    # ... and the bot may write while an operator is in the dialog (off by default: 409).
+    expect(page.get_by_test_id("bot-with-operator")).not_to_be_checked()
+    page.get_by_test_id("bot-with-operator").check()
     page.get_by_test_id("bot-save").click()
     expect(page.get_by_test_id("bot-saved")).to_be_visible()
+    assert _api(runtime, token, "GET", f"/api/admin/bots/{bot_id}").json()["allow_messages_with_operator"] is True
     lead = bot.waiting_lead(name="Dead letter lead")
     lead_id = lead["id"]
     assert _api(runtime, token, "POST", f"/api/dialogs/{lead_id}/start").status_code == 200

@@ -14,6 +14,7 @@ function Settings({ admin, bot, onChanged }) {
   const [name, setName] = useState(bot.name);
   const [webhookUrl, setWebhookUrl] = useState(bot.webhook_url || '');
   const [enabled, setEnabled] = useState(bot.enabled);
+  const [withOperator, setWithOperator] = useState(Boolean(bot.allow_messages_with_operator));
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
 
@@ -27,6 +28,7 @@ function Settings({ admin, bot, onChanged }) {
       if (name.trim() !== bot.name) fields.name = name.trim();
       if (webhookUrl.trim() !== (bot.webhook_url || '')) fields.webhook_url = webhookUrl.trim() || null;
       if (enabled !== bot.enabled) fields.enabled = enabled;
+      if (withOperator !== Boolean(bot.allow_messages_with_operator)) fields.allow_messages_with_operator = withOperator;
       onChanged(await admin.editBot(bot.id, fields));
       setSaved(true);
     } catch (e) {
@@ -49,6 +51,11 @@ function Settings({ admin, bot, onChanged }) {
       <label class="inline">
         <input type="checkbox" data-testid="bot-enabled" checked=${enabled} onChange=${(e) => setEnabled(e.currentTarget.checked)} />
         ${t('admin.bot.enabled')}
+      </label>
+      <label class="inline">
+        <input type="checkbox" data-testid="bot-with-operator" checked=${withOperator}
+          onChange=${(e) => setWithOperator(e.currentTarget.checked)} />
+        ${t('admin.bot.with_operator')}
       </label>
       <${ErrorLine} error=${error} />
       ${saved && html`<p class="ok" role="status" data-testid="bot-saved">${t('lead.saved')}</p>`}
