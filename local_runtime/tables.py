@@ -3,6 +3,7 @@ in AWS, `infra/` creates them from the same models)."""
 
 from __future__ import annotations
 
+from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
@@ -15,7 +16,13 @@ def create_tables(settings: Settings) -> list[str]:
     created = []
     for model in TABLES:
         if not model.exists():
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+            try:
+                model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+            except TableError as error:
+                # On a loaded machine DynamoDB Local can answer CreateTable after the client's
+                # read timeout: the client's retry then finds the table the first attempt made.
+                if "ResourceInUseException" not in str(error):
+                    raise
             created.append(model.Meta.table_name)
         else:
             add_missing_indexes(model)
