@@ -55,8 +55,10 @@ class CognitoDirectory:
             code = error.response.get("Error", {}).get("Code")
             if code in _UNAVAILABLE:
                 raise Busy("Cognito is busy right now; try again in a moment") from None
-            if code == "InvalidParameterException" and ("PaginationToken" in params or "NextToken" in params):
-                # A cursor Cognito did not give out (or one that expired).
+            if "PaginationToken" in params or "NextToken" in params:
+                # A cursor Cognito did not give out (or one that expired). Cognito answers
+                # InvalidParameterException; moto's server another code (or a 500) for a token it
+                # cannot decode: with a cursor, any refusal that is not "busy" is the cursor's.
                 raise ValidationFailed("invalid fields: cursor", fields={"cursor": "not a cursor of this list"}) from None
             raise
         except BotoCoreError:

@@ -90,6 +90,13 @@ BOT_OFF = {409: "The bot is disabled (bot_disabled): enable it first"}
 DIALOG = {"lead_id": LeadId}
 BOT = {"bot_id": str}
 LETTER = {"letter_id": str}
+# Codes are checked against what Cognito sent or set up: a well-formed one may still be wrong.
+WRONG_CODE = StateRefusal("invalid_code", "The code must be the one Cognito e-mailed, or the authenticator's current "
+                          "code for the secret set up.", "code")
+PASSWORD_REFUSED = StateRefusal("password_refused", "Cognito checks a new password against the pool's policy and "
+                                "the user's history.", "new_password")
+NO_SECRET_YET = StateRefusal("validation_failed", "A TOTP secret must have been set up first (POST /api/me/totp).",
+                              "code")
 WEBHOOK_REFUSED = StateRefusal("validation_failed", "Handover calls only addresses it may: in AWS https only (http to "
                                "localhost only in the local runtime).", "webhook_url")
 
@@ -120,7 +127,7 @@ ROUTES = (
           ok={200: ("Reset: sign in with the new password", PasswordReset)},
           errors={**BODY, **THROTTLED, 422: "Invalid fields; a wrong or expired code, or an unknown user "
                                             "(invalid_code); a password the policy refuses (password_refused)"},
-          body=ResetPasswordInput, public=True),
+          body=ResetPasswordInput, public=True, state_refusals=(WRONG_CODE, PASSWORD_REFUSED)),
     Route("post", "/api/auth/refresh", "refresh", "New access and id tokens from a refresh token",
           ok={200: ("Refreshed", Tokens)}, errors={**BODY, 401: "The refresh token no longer works"},
           body=RefreshInput, public=True),
@@ -132,7 +139,7 @@ ROUTES = (
           ok={200: ("On: every sign-in asks for a code", MfaState)},
           errors={**AUTH, **BODY, **THROTTLED, 422: "Invalid fields; a wrong code (invalid_code); no secret set up "
                                                      "first (validation_failed)"},
-          body=TotpCodeInput),
+          body=TotpCodeInput, state_refusals=(WRONG_CODE, NO_SECRET_YET)),
     Route("post", "/api/ws-ticket", "wsTicket", "A one-time websocket ticket (60 s)",
           ok={200: ("Connect to ws_url?ticket=…", WsTicket)}, errors=AUTH),
     Route("get", "/api/tabs/{tab}", "tabPage", "A page of a tab, newest activity first",
@@ -191,7 +198,8 @@ ROUTES = (
           ok={200: ("The rendered messages", ScriptPreview)}, errors={**ADMIN, **BODY}, body=ScriptPreviewInput),
     Route("get", "/api/admin/operators", "operators",
           "The operators (Cognito users), whether each is an admin and online now; a link to the console",
-          ok={200: ("A page", OperatorList)}, errors={**ADMIN, 422: "Bad limit or cursor"}, query=OperatorQuery),
+          ok={200: ("A page", OperatorList)}, errors={**ADMIN, 422: "Bad limit or cursor"}, query=OperatorQuery,
+          state_refusals=(FORGED_CURSOR,)),
     Route("get", "/api/admin/webhooks/dead-letters", "deadLetters",
           "Webhook calls that failed for good (docs/webhooks.md)", ok={200: ("A page", DeadLetters)},
           errors={**ADMIN, 422: "Bad limit, cursor or bot_id"}, query=DeadLetterQuery,

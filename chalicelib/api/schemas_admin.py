@@ -240,7 +240,7 @@ class OperatorEntry(msgspec.Struct):
 
 class OperatorQuery(msgspec.Struct):
     limit: Annotated[int, Meta(ge=1, le=60, description="From 1 to 60 (Cognito's page).")] = 60
-    cursor: Annotated[str, Meta(max_length=4096, description="Opaque: the next_cursor of the previous page.")] = ""
+    cursor: Annotated[str, Meta(description="Opaque: the next_cursor of the previous page.")] = ""
 
 
 class OperatorList(msgspec.Struct):

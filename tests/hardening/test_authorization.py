@@ -98,6 +98,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/admin/bots/{bot_id}"): admin_only(200, body={"name": "Renamed"}),
     ("POST", "/api/admin/bots/{bot_id}/rotate-key"): admin_only(200),
     ("POST", "/api/admin/bots/{bot_id}/rotate-webhook-secret"): admin_only(200),
+    # The managed bot has no webhook URL: the admin gets past authorization to the 409.
+    ("POST", "/api/admin/bots/{bot_id}/test-delivery"): admin_only(409),
+    ("POST", "/api/admin/scripts/preview"): admin_only(200, body={"texts": ["Hello {{name}}"]}),
+    ("GET", "/api/admin/operators"): admin_only(200),
     ("GET", "/api/admin/webhooks/dead-letters"): admin_only(200),
     ("GET", "/api/admin/webhooks/dead-letters/{letter_id}"): admin_only(404),
     ("POST", "/api/admin/webhooks/dead-letters/{letter_id}/replay"): admin_only(404),

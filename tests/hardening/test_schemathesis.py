@@ -34,21 +34,27 @@ def fuzz_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRunt
         yield runtime
 
 
-@pytest.mark.parametrize("api", ["bot", "operator"])
-def test_schemathesis_finds_nothing(fuzz_runtime: LocalRuntime, api: str) -> None:
+@pytest.fixture(scope="module")
+def admin_token(fuzz_runtime: LocalRuntime) -> str:
+    """Signed in once, before the fuzzing: the operator API's stateful phase may turn on TOTP
+    for the admin it runs as (`POST /api/me/totp/verify`), after which a password alone no
+    longer signs in; the token taken before stays valid."""
     admin = fuzz_runtime.operator("admin")
-    key = fuzz_runtime.bot["api_key"] if api == "bot" else operator_token(fuzz_runtime.url, admin["username"],
-                                                                           admin["password"])
+    return operator_token(fuzz_runtime.url, admin["username"], admin["password"])
+
+
+@pytest.mark.parametrize("api", ["bot", "operator"])
+def test_schemathesis_finds_nothing(fuzz_runtime: LocalRuntime, admin_token: str, api: str) -> None:
+    key = fuzz_runtime.bot["api_key"] if api == "bot" else admin_token
     result = run_schemathesis(fuzz_runtime.url, api, key, max_examples=MAX_EXAMPLES, seed=SEED, timeout=600)
     assert result.passed, f"Schemathesis failures {result.failures}:\n{result.output[-20000:]}"
     assert not server_errors(fuzz_runtime.log_text()), server_errors(fuzz_runtime.log_text())
 
 
-def test_a_path_with_a_newline_reaches_the_app(fuzz_runtime: LocalRuntime) -> None:
+def test_a_path_with_a_newline_reaches_the_app(fuzz_runtime: LocalRuntime, admin_token: str) -> None:
     """Found by Schemathesis: the gateway's catch-all route used `.`, so a decoded %0A in a
     path parameter got aiohttp's text/plain 404 instead of the app's JSON answer."""
-    admin = fuzz_runtime.operator("admin")
-    token = operator_token(fuzz_runtime.url, admin["username"], admin["password"])
+    token = admin_token
     answer = requests.get(f"{fuzz_runtime.url}/api/admin/webhooks/dead-letters/a%0Ab%0D%0Ac",
                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert answer.status_code == 404
@@ -64,14 +70,14 @@ def _served_schema_allows(runtime: LocalRuntime, document: str, name: str, body:
                                               validate_formats=True).is_valid(body)
 
 
-def test_what_schemathesis_found_the_document_and_the_server_now_agree_on(fuzz_runtime: LocalRuntime) -> None:
+def test_what_schemathesis_found_the_document_and_the_server_now_agree_on(fuzz_runtime: LocalRuntime,
+                                                                         admin_token: str) -> None:
     """Issue 18, through the real local runtime: (1) an empty text with no attachments was allowed
     by the document and refused by the server; now both refuse it, and nothing is stored. (2)
     `size: 1758.0` is a JSON Schema integer the server refused; now it is taken. (3) A control
     character in an attribute key was allowed by the document; now both refuse it."""
-    url, admin = fuzz_runtime.url, fuzz_runtime.operator("admin")
+    url, token = fuzz_runtime.url, admin_token
     # A bot of its own: the operator API's fuzzing rotates the demo bot's key.
-    token = operator_token(url, admin["username"], admin["password"])
     created = requests.post(f"{url}/api/admin/bots", json={"name": "Contract"}, timeout=30,
                             headers={"Authorization": f"Bearer {token}"})
     auth = {"Authorization": f"Bearer {created.json()['api_key']}"}
