@@ -24,11 +24,14 @@ from tests.hardening.test_authorization import RULES, _concrete
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 FAULTS = ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError",
           "RequestLimitExceeded"]
-# Not here: sign-in and TOTP (Cognito, no DynamoDB item) and the dead-letter replays, which write only
-# when there is a dead letter (their transaction is tested in tests/service/webhooks/test_dead_letters.py).
+# Not here: sign-in and TOTP (Cognito, no DynamoDB item), the dead-letter replays, which write only
+# when there is a dead letter (their transaction is tested in tests/service/webhooks/test_dead_letters.py),
+# and the admin's test delivery and script preview, which write nothing (the test delivery reads the bot
+# once: tests/api/test_admin_screens_api.py; the preview reads no table).
 NOT_HERE = ("/api/auth/login", "/api/auth/refresh", "/api/admin/webhooks/dead-letters/{letter_id}/replay",
             "/api/admin/webhooks/replay", "/api/auth/challenge", "/api/auth/totp-setup", "/api/auth/forgot-password",
-            "/api/auth/reset-password", "/api/me/totp", "/api/me/totp/verify")
+            "/api/auth/reset-password", "/api/me/totp", "/api/me/totp/verify",
+            "/api/admin/bots/{bot_id}/test-delivery", "/api/admin/scripts/preview")
 WRITE_ROUTES = sorted(route for route in RULES if route[0] != "GET" and route[1] not in NOT_HERE)
 
 
