@@ -4,6 +4,7 @@ that fails any test whose code issued a Scan."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -65,6 +66,27 @@ def aws_env(monkeypatch) -> Iterator[None]:
     for key in ("HANDOVER_DYNAMODB_ENDPOINT", "HANDOVER_S3_ENDPOINT", "HANDOVER_S3_PUBLIC_ENDPOINT"):
         monkeypatch.delenv(key, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def moto_one_call_at_a_time() -> Iterator[None]:
+    """moto's in-process backends are not thread-safe: TransactWriteItems deep-copies the whole
+    table as its rollback copy, so a concurrent write from another thread (the webhook delivery's
+    parallel workers) can fail it with "dictionary changed size during iteration", and a failed
+    one then restores the copy over the other thread's write. DynamoDB applies each request
+    atomically; serializing the calls in the stub gives the tests that behaviour back."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    unlocked = BotocoreStubber.process_request
+
+    def process_request(self, request):
+        with lock:
+            return unlocked(self, request)
+
+    BotocoreStubber.process_request = process_request
+    yield
+    BotocoreStubber.process_request = unlocked
 
 
 @pytest.fixture

@@ -193,10 +193,6 @@ def test_dead_letter_after_the_last_attempt_spans_three_days(hooks, capsys):
     assert '"WebhookDeadLetters":1' in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN REGRESSION since the observability merge (3cd2730, fails alone too): with 4 delivery "
-    "workers one lead's TransactWriteItems raises inside moto and that lead waits for the sweep "
-    "(22 of 24 delivered in one feed); the first thing to fix next session (closing note)"))
 def test_parallel_leads_each_keep_their_order(hooks):
     hooks.delivery.workers = 4
     leads = {}
