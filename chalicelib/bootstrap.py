@@ -29,21 +29,25 @@ from chalicelib.config import Settings, get_settings, reset_settings
 from chalicelib.live.connections import LiveConnections
 from chalicelib.live.delivery_states import LiveDeliveryWatcher
 from chalicelib.live.fanout import Fanout
+from chalicelib.live.presence import PresencePushes
 from chalicelib.live.pushes import LivePushes
 from chalicelib.live.revocations import RevocationSweep
 from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
+from chalicelib.services.assignment import FairAssignment, OperatorLoads
 from chalicelib.services.bots import BotService
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
 from chalicelib.services.operators import OperatorRoster
+from chalicelib.services.presence import Observers, TeamPresence
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.notifications import EscalationMarks, NotificationStore
+from chalicelib.storage.presence import PresenceStore
 from chalicelib.storage.registry import bind_models
 from chalicelib.storage.tab_pages import TabReader
 from chalicelib.webhooks.dead_letters import DeadLetters
@@ -92,6 +96,10 @@ class Services:
     operators: OperatorRoster
     # Per minute: closes the websockets of revoked operators (docs/security.md).
     revocations: RevocationSweep
+    # Who is online, away or offline (docs/assignment.md).
+    presence: TeamPresence
+    # Fair assignment; None unless HANDOVER_ASSIGNMENT=fair (docs/assignment.md).
+    assignment: FairAssignment | None = None
 
 
 def build(
@@ -120,10 +128,17 @@ def build(
     if listeners is None:
         listeners = [LivePushes(connections, fanout, clock, attachments, counts=tabs.counters,
                                 observer=notifications.state)] if pushing else []
-    consequences = _consequences(tabs, webhooks, listeners, stagers)
+    consequences = _consequences(tabs, webhooks, listeners, [OperatorLoads(clock, settings.operator_capacity),
+                                                             *stagers])
+    dialogs = DialogService(store, uploads, consequences, clock)
+    assignment = build_assignment(settings, clock, dialogs, connections, consequences)
+    presence = TeamPresence(PresenceStore(), connections, clock,
+                            PresencePushes(connections, fanout, clock) if pushing else None,
+                            on_available=assignment.fill if assignment is not None else None)
     verifier = build_verifier(settings)
     # `reauth` frames confirm the token with Cognito; a revoked one closes the connection.
-    live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state,
+    live = LiveConnections(connections, notifier, clock, redeem_ticket,
+                           presence=Observers([notifications.state, presence]),
                            verify=verifier.verify, closer=notifier if pushing else None,
                            reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
     return Services(
@@ -134,7 +149,7 @@ def build(
         uploads=uploads,
         tabs=tabs,
         consequences=consequences,
-        dialogs=DialogService(store, uploads, consequences, clock),
+        dialogs=dialogs,
         bots=BotService(clock, gateway_keys=gateway_keys(settings)),
         verifier=verifier,
         sign_in=CognitoSignIn(settings),
@@ -144,7 +159,21 @@ def build(
         notifications=notifications,
         operators=OperatorRoster(CognitoDirectory(settings), connections, clock, ADMINS_GROUP),
         revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
+        presence=presence,
+        assignment=assignment,
     )
+
+
+def build_assignment(settings: Settings, clock: Clock, dialogs: DialogService, connections: ConnectionStore,
+                     consequences: Consequences) -> FairAssignment | None:
+    """Fair assignment, when on: the last listener, after the live pushes of the change that
+    put a dialog on Waiting (docs/assignment.md)."""
+    if not settings.fair_assignment:
+        return None
+    assignment = FairAssignment(dialogs, PresenceStore(), connections, clock,
+                                capacity=settings.operator_capacity, tab_shards=settings.tab_shards)
+    consequences.listeners = (*consequences.listeners, assignment)
+    return assignment
 
 
 def _consequences(tabs: Tabs, webhooks: Webhooks, listeners: Sequence[Listener],
@@ -152,7 +181,7 @@ def _consequences(tabs: Tabs, webhooks: Webhooks, listeners: Sequence[Listener],
     """What every change to a dialog causes, in order."""
     return Consequences(
         stagers=[
-            tabs,  # the tab counters move with the dialog
+            tabs,  # the tab counters move with the dialog (and each operator's load, docs/assignment.md)
             webhooks.outbox,  # the bot hears of it (one deliveries item per change)
             *stagers,
         ],

@@ -98,6 +98,14 @@ class Settings:
     # by infra/; empty where there is no API Gateway (tests, the local runtime), and then the
     # bots get no API Gateway key.
     bot_usage_plan: str = ""
+    # Fair assignment (docs/assignment.md): "fair" turns it on; anything else leaves dialogs on
+    # Waiting for operators to Start, as before. `operator_capacity`: open dialogs per operator.
+    assignment: str = "off"
+    operator_capacity: int = 5
+
+    @property
+    def fair_assignment(self) -> bool:
+        return self.assignment == "fair"
 
     def table_name(self, kind: str) -> str:
         return f"{self.table_prefix}{kind}"
@@ -155,7 +163,17 @@ def load_settings() -> Settings:
         token_check_seconds=_seconds("HANDOVER_TOKEN_CHECK_SECONDS", 60.0),
         reauth_seconds=_seconds("HANDOVER_REAUTH_SECONDS", 30.0),
         bot_usage_plan=_env("HANDOVER_BOT_USAGE_PLAN"),
+        assignment=(_env("HANDOVER_ASSIGNMENT") or "off").lower(),
+        operator_capacity=_positive_int("HANDOVER_OPERATOR_CAPACITY", 5),
     )
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = int(_env(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 @lru_cache(maxsize=1)

@@ -86,6 +86,11 @@ def ws_connect(event: WebsocketEvent) -> Response | None:
         return _refused(500, "internal_error", "the connection could not be recorded")
     if operator is None:
         return _refused(401, "invalid_ticket", "connect with a fresh ticket from POST /api/ws-ticket")
+    try:
+        # The team hears the operator is online (docs/assignment.md); never refuses the connection.
+        bootstrap.services().presence.connected(operator.username, event.connection_id)
+    except Exception:
+        logger.exception("$connect: presence not announced")
     return None
 
 

@@ -16,6 +16,7 @@ from chalicelib.adapters.attachments import AttachmentStorage
 from chalicelib.config import PasswordPolicy
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.domain.operators import OperatorPresence
+from chalicelib.domain.presence import TeamMember
 from chalicelib.storage.dialogs import lead_attributes
 from chalicelib.storage.models import Attachment, BotModel, LeadModel, MessageModel
 
@@ -206,3 +207,16 @@ def totp_setup_view(secret: str, otpauth_uri: str, session: str | None) -> dict[
     if session:
         view["session"] = session
     return view
+
+
+
+def team_member_view(member: TeamMember) -> dict[str, Any]:
+    """An operator as pickers and the dialog's participants show them (docs/assignment.md):
+    `presence` is online / away / offline, `status` what the operator set."""
+    return {"username": member.username, "presence": member.presence.value, "status": member.status.value,
+            "open_dialogs": member.open_dialogs}
+
+
+def presence_frame(member: TeamMember) -> dict[str, Any]:
+    """The live frame sent to every operator when one's presence changes."""
+    return {"type": "operator.presence", "operator": team_member_view(member)}

@@ -63,7 +63,7 @@ FUNCTIONS: dict[str, Access] = {
     "APIHandler": _access(
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
-              "deliveries dead_letters notifications",
+              "deliveries dead_letters notifications operator_states",
         attachments=UPLOAD,
         manage_connections=True,
         cognito=LIST_OPERATORS,
@@ -73,13 +73,16 @@ FUNCTIONS: dict[str, Access] = {
     ),
     # The bot API's authorizer (chalicelib/api/bot_authorizer.py): hashes the presented key, no I/O.
     "BotKeyAuthorizer": _access(timeout_seconds=5),
-    # $connect: redeems the one-time ticket and records the connection.
-    "WebsocketConnect": _access(read="", write="ws_tickets connections", timeout_seconds=10),
+    # $connect: redeems the one-time ticket and records the connection; the operator's first
+    # connection is announced to the team as an `operator.presence` frame (docs/assignment.md).
+    "WebsocketConnect": _access(read="", write="ws_tickets connections operator_states", manage_connections=True,
+                                timeout_seconds=10),
     # $default: view / visibility / ping frames; answers on the same connection.
     # `visibility` frames clear or extend the operator's notification (docs/notifications.md).
     "WebsocketMessage": _access(write="connections notifications", manage_connections=True, timeout_seconds=10),
-    # $disconnect: forgets the connection.
-    "WebsocketDisconnect": _access(write="connections notifications", timeout_seconds=10),
+    # $disconnect: forgets the connection; the last one gone is announced as offline (docs/assignment.md).
+    "WebsocketDisconnect": _access(read="operator_states", write="connections notifications",
+                                   manage_connections=True, timeout_seconds=10),
     # The delivery function: the deliveries stream; webhooks to bots; delivery state of messages.
     # It writes `bots` too: a 410 Gone disables the bot's webhook (webhook_disabled_at).
     # Attachments: fresh download links in message.created (signed with s3:GetObject).

@@ -67,6 +67,7 @@ from chalicelib.api.schemas_operator import (
     Tokens,
     WsTicket,
 )
+from chalicelib.api.schemas_presence import StatusInput, TeamList, TeamMember
 
 AUTH = {401: "No access token, or one that is expired, tampered or from another pool (unauthorized); "
              "revoked in Cognito: disabled, deleted or signed out (token_revoked)",
@@ -172,6 +173,15 @@ ROUTES = (
           ok={201: ("Upload it, then reference upload_id in a message", Upload)},
           errors={**AUTH, **BODY, 413: "Body over 256 KB, or a file over 20 MB (upload_too_large)"},
           body=UploadInput),
+    Route("get", "/api/operators", "team",
+          "Every operator who has connected, with presence (online, away, offline): online first, for pickers",
+          ok={200: ("The team", TeamList)}, errors=AUTH),
+    Route("get", "/api/presence", "ownPresence", "Your presence and the status you set",
+          ok={200: ("You", TeamMember)}, errors=AUTH),
+    Route("put", "/api/presence", "setPresence",
+          "Set your status: away (not offered new dialogs) or available (offered the oldest waiting ones "
+          "when fair assignment is on)", ok={200: ("You, after the change", TeamMember)},
+          errors={**AUTH, **BODY}, body=StatusInput),
     Route("get", "/api/bots", "bots", "Bots by name (admins see every field)",
           ok={200: ("The bots: by name to operators, every field to admins", (BotList, AdminBotList))}, errors=AUTH),
     Route("get", "/api/admin/bots", "adminListBots", "Every bot", ok={200: ("The bots", AdminBotList)},

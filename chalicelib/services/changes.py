@@ -40,6 +40,9 @@ class Change(msgspec.Struct, frozen=True):
     messages: tuple[MessageModel, ...] = ()
     lead_updated: bool = False
     actor: str | None = None  # the operator who acted, if any
+    # Fair assignment made this change (docs/assignment.md): the joining operator's load is
+    # conditioned on their capacity, and the assigner does not react to its own change.
+    assigned: bool = False
 
     @property
     def created(self) -> bool:

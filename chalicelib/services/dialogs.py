@@ -300,9 +300,22 @@ class DialogService:
 
         return self._retrying(attempt)
 
+    def assign(self, lead_id: str, operator: str) -> LeadModel | None:
+        """Fair assignment (docs/assignment.md): the operator starts the waiting dialog, with
+        the same transition, events, script and pushes as pressing Start. ONE attempt: a
+        `WriteConflict` (the dialog changed, or the operator is at capacity) goes to the
+        assigner, which re-decides with fresh loads. None: the dialog is no longer waiting."""
+        lead = self.store.get_lead(lead_id)
+        if lead is None or dialog_of(lead).state is not DialogState.WAITING:
+            return None
+        transition = machine.start(dialog_of(lead), operator)
+        needs_bot = any(isinstance(event, SystemScriptDue) for event in transition.events)
+        bot = self.store.get_bot(lead.bot_id) if needs_bot else None
+        return self._commit_transition(lead, transition, bot, actor=operator, assigned=True)
+
     # --- transitions ----------------------------------------------------------------------
     def _commit_transition(self, lead: LeadModel, transition: Transition, bot: BotModel | None,
-                           actor: str | None) -> LeadModel:
+                           actor: str | None, *, assigned: bool = False) -> LeadModel:
         if not transition.changed:
             return lead
         now = iso(self.clock.now())
@@ -310,5 +323,6 @@ class DialogService:
         messages = transition_messages(lead, transition, bot, now)
         write.transition(lead, transition.before, transition.after, messages, now)
         self._finish(write, Change(lead=lead, before=transition.before, after=transition.after,
-                                   events=transition.events, messages=tuple(messages), actor=actor))
+                                   events=transition.events, messages=tuple(messages), actor=actor,
+                                   assigned=assigned))
         return lead

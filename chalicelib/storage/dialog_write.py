@@ -27,6 +27,7 @@ from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.storage.dialogs import last_message_of, summary_of
 from chalicelib.storage.errors import CONDITION_FAILED, TRANSACTION_CONFLICT, RefTaken, WriteConflict, cancellation_reasons
 from chalicelib.storage.models import LeadModel, MessageModel, MessageRefModel, OperatorDialogModel, UploadModel
+from chalicelib.storage.presence import TEAM, OperatorStateModel
 
 if TYPE_CHECKING:
     from chalicelib.storage.dialogs import DialogStore
@@ -150,6 +151,20 @@ class DialogWrite:
     def move_counters(self, deltas: Mapping[str, int]) -> None:
         for name, delta in sorted(deltas.items()):
             self._update(CounterModel(name), [CounterModel.value.add(delta)])
+
+    def move_operator_load(self, operator: str, delta: int, *, capacity: int | None = None,
+                           now: str | None = None) -> None:
+        """The operator's open dialogs move by `delta` (docs/assignment.md). With `capacity`
+        (a fair assignment) only while they are under it: if they are not, the whole change
+        fails and the assigner re-decides, so no operator is ever assigned past capacity."""
+        actions: list[Any] = [OperatorStateModel.open_dialogs.add(delta), OperatorStateModel.team.set(TEAM)]
+        condition = None
+        if capacity is not None:
+            condition = (OperatorStateModel.open_dialogs.does_not_exist()
+                         | (OperatorStateModel.open_dialogs < capacity))
+            if now is not None:
+                actions.append(OperatorStateModel.assigned_at.set(now))
+        self._update(OperatorStateModel(operator), actions, condition)
 
     def enqueue_delivery(self, item: DeliveryModel) -> None:
         # A position is never reused: if it were taken, the transaction fails as a whole.
