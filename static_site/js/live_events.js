@@ -13,6 +13,8 @@
 //   { type: 'sound', kind, key, tab }  a sound may be due (sounds.js decides: R13, R14)
 //   { type: 'visible' }                tell the server again that this page is visible
 
+import { withMember } from './presence.js';
+
 // state: the store's state; event: one websocket frame; page: { hidden, now }.
 export function reduceLiveEvent(state, event, page) {
   switch (event.type) {
@@ -38,6 +40,9 @@ export function reduceLiveEvent(state, event, page) {
       return delivery(state, event);
     case 'reminder':
       return reminder(state, event, page);
+    case 'operator.presence':
+      // Someone came online, went away or offline: the participants and pickers show it.
+      return stateOnly({ ...state, team: withMember(state.team || {}, event.operator) });
     case 'dialog.waiting_too_long':
       // Kept apart from the summaries (which every update replaces) until it leaves Waiting.
       return stateOnly(event.dialog ? { ...state, late: new Set([...state.late, event.dialog.lead_id]) } : state);

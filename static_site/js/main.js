@@ -32,7 +32,7 @@ function ContactCenter({ controller, onLanguage }) {
   return html`
     <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
       <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
-        api=${controller.api}
+        api=${controller.api} onStatus=${(status) => controller.presence.setStatus(status)}
         adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? toggleAdmin : null} />
       ${admin ? (AdminScreens && html`<${AdminScreens} api=${controller.api} />`) : html`
       <div class="workspace">

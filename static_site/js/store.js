@@ -7,6 +7,7 @@ import { enc } from './api.js';
 import { Live } from './live.js';
 import { advanceThrough, applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
 import { Sounds, isHidden } from './sounds.js';
+import { TeamPresence } from './presence.js';
 
 export const TABS = ['waiting', 'mine', 'all'];
 const OLDER_PAGE = 50;
@@ -45,7 +46,10 @@ export class Store {
       leadPage: false,
       notice: null,
       late: new Set(), // dialogs waiting too long (dialog.waiting_too_long)
+      team: {}, // username -> { presence, status, open_dialogs } (presence.js)
+      presence: null, // this operator's own
     };
+    this.presence = new TeamPresence(this);
     // A new state object, so that the views see the sound toggle change.
     this.sounds = new Sounds(() => this.set({}));
     this.live = new Live(api, {
@@ -137,6 +141,7 @@ export class Store {
   }
 
   onOpen(reconnected) {
+    this.presence.opened();
     this.sendView();
     this.live.send({ action: 'visibility', visible: !isHidden() });
     // Events flow from now on; what changed before (since the first read, or during a drop)

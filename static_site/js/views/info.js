@@ -21,7 +21,19 @@ export function attributeText(value) {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-export function InfoPanel({ lead, bots, onClose }) {
+// Each operator in the dialog with their presence (online / away / offline), updated live. The
+// dot carries it as its accessible name; the field's text stays the names, comma-separated.
+function Participants({ operators, team }) {
+  if (!operators.length) return t('info.none');
+  return operators.map((username, index) => {
+    const presence = (team && team[username] && team[username].presence) || 'offline';
+    return html`${index ? ', ' : ''}<span class="participant" data-testid="participant" data-operator=${username}
+      data-presence=${presence}><span class=${`presence-dot is-${presence}`} role="img"
+      aria-label=${t(`presence.${presence}`)} title=${t(`presence.${presence}`)}></span>${username}</span>`;
+  });
+}
+
+export function InfoPanel({ lead, bots, team, onClose }) {
   const attributes = lead.attributes || {};
   const operators = (lead.dialog && lead.dialog.operators) || [];
   const tags = lead.tags || [];
@@ -43,7 +55,7 @@ export function InfoPanel({ lead, bots, onClose }) {
         <${Field} id="info-last-activity" label=${t('info.last_activity')}>
           <time datetime=${lead.last_activity_at}>${formatDateTime(lead.last_activity_at)}</time><//>
         <${Field} id="info-language" label=${t('info.language')}>${orNone(lead.language)}<//>
-        <${Field} id="info-operators" label=${t('info.operators')}>${operators.length ? operators.join(', ') : t('info.none')}<//>
+        <${Field} id="info-operators" label=${t('info.operators')}><${Participants} operators=${operators} team=${team} /><//>
         <${Field} id="info-status" label=${t('info.status')}>${orNone(lead.status)}<//>
         <${Field} id="info-phone" label=${t('info.phone')}>${orNone(attributeText(attributes.sys_phone))}<//>
         <${Field} id="info-email" label=${t('info.email')}>${orNone(attributeText(attributes.sys_email))}<//>

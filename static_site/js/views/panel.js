@@ -94,6 +94,6 @@ export function Panel({ state, controller }) {
                 onClick=${() => controller.startConversation()}>${t('btn.start')}</button>`}
         </footer>
       </div>
-      ${state.infoVisible && html`<${InfoPanel} lead=${lead} bots=${state.bots} onClose=${() => controller.showInfo(false)} />`}
+      ${state.infoVisible && html`<${InfoPanel} lead=${lead} bots=${state.bots} team=${state.team} onClose=${() => controller.showInfo(false)} />`}
     </section>`;
 }

@@ -1,4 +1,4 @@
-// The bar on top: who is signed in, language, sound, connection, sign-out.
+// The bar on top: who is signed in, their status (available / away), language, sound, connection, sign-out.
 
 import { html, useState } from '../lib.js';
 import { LANGUAGES, language, t } from '../i18n.js';
@@ -14,7 +14,21 @@ export function LanguagePicker({ onLanguage }) {
     </label>`;
 }
 
-export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, onAdmin }) {
+// Away: not offered new dialogs by fair assignment; your own dialogs stay yours (docs/assignment.md).
+function StatusPicker({ presence, onStatus }) {
+  const status = presence ? presence.status : 'available';
+  return html`
+    <label class=${`presence-status is-${status}`}>
+      <span class="visually-hidden">${t('presence.label')}</span>
+      <select aria-label=${t('presence.label')} data-testid="presence-status" value=${status}
+        onChange=${(e) => onStatus(e.currentTarget.value)}>
+        ${['available', 'away'].map((value) => html`
+          <option value=${value} selected=${value === status}>${t(`presence.set_${value}`)}</option>`)}
+      </select>
+    </label>`;
+}
+
+export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, onAdmin, onStatus }) {
   const [mfaOpen, setMfaOpen] = useState(false);
   const soundLabel = sounds.blocked ? t('sound.blocked') : sounds.enabled ? t('sound.on') : t('sound.off');
   const soundOn = sounds.enabled && !sounds.blocked;
@@ -31,6 +45,7 @@ export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, o
         <span aria-hidden="true" class=${soundOn ? 'note' : 'note muted'}>♪</span> ${soundLabel}
       </button>
       <${LanguagePicker} onLanguage=${onLanguage} />
+      ${onStatus && html`<${StatusPicker} presence=${state.presence} onStatus=${onStatus} />`}
       <span class="operator-name">${state.operator ? state.operator.username : ''}</span>
       ${api && html`<button type="button" class="link" data-testid="mfa-setup-open" onClick=${() => setMfaOpen(true)}>
         ${t('mfa.open')}</button>`}
