@@ -60,6 +60,8 @@ class HandoverStack(Stack):
             "HANDOVER_STAGE": stage.name,
             "HANDOVER_TABLE_PREFIX": stage.table_prefix,
             "HANDOVER_TAB_SHARDS": str(stage.tab_shards),
+            "HANDOVER_ASSIGNMENT": stage.assignment,
+            "HANDOVER_OPERATOR_CAPACITY": str(stage.operator_capacity),
             "HANDOVER_RATE_LIMIT_BOT": stage.rate_limit_bot,
             "HANDOVER_RATE_LIMIT_OPERATOR": stage.rate_limit_operator,
             # The bots' usage plan, found by name (infra/bot_limits.py; its id would be a cycle).

@@ -34,6 +34,10 @@ class Stage:
     # HANDOVER_TAB_SHARDS (docs/data-model.md): write shards of the Waiting and All indexes.
     # Decide it before the first dialog: items keep the shard they were written under.
     tab_shards: int = 1
+    # HANDOVER_ASSIGNMENT / HANDOVER_OPERATOR_CAPACITY (docs/assignment.md): "fair" assigns each
+    # dialog entering Waiting to the online operator with the fewest open dialogs under capacity.
+    assignment: str = "off"
+    operator_capacity: int = 5
     # Rate limits of the REST API: requests per second / burst, per bot and per operator.
     # A bot's is its API Gateway usage plan's per-key throttle (infra/bot_limits.py), which holds
     # across Lambda containers; at most a quarter of a method's stage throttle above, so one

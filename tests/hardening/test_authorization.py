@@ -91,6 +91,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/dialogs/{lead_id}/resolve"): signed_in(200, 200, lead="joined"),
     ("POST", "/api/dialogs/{lead_id}/read"): signed_in(200, 200),
     ("POST", "/api/uploads"): signed_in(201, 201, body=UPLOAD),
+    # Presence (docs/assignment.md): the team for pickers, and one's own status.
+    ("GET", "/api/operators"): signed_in(200, 200),
+    ("GET", "/api/presence"): signed_in(200, 200),
+    ("PUT", "/api/presence"): signed_in(200, 200, body={"status": "away"}),
     # Admins only.
     ("GET", "/api/admin/bots"): admin_only(200),
     ("POST", "/api/admin/bots"): admin_only(201, body={"name": "New bot"}),
