@@ -80,12 +80,12 @@ def api_routes() -> list[tuple[str, str]]:
 def test_the_matrix_covers_every_operator_and_admin_route():
     routes = set(api_routes())
     assert set(MATRIX) <= routes
-    from chalicelib.api import admin, admin_operators, auth_routes, operator
+    from chalicelib.api import admin, admin_operators, auth_routes, operator, presence
 
     mine = {
         (method, path) for path, entries in app.routes.items() for method, entry in entries.items()
         if entry.view_function.__module__ in (admin.__name__, admin_operators.__name__, auth_routes.__name__,
-                                             operator.__name__)
+                                             operator.__name__, presence.__name__)
     }
     assert mine - PUBLIC == set(MATRIX)
 
