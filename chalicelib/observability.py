@@ -60,12 +60,10 @@ RECORDS_SKIPPED = "RecordsSkipped"  # count: stored records a list left out beca
 HANDOVER_LATENCY = "HandoverLatency"
 OLDEST_WAIT = "OldestWaitSeconds"  # gauge: how long the longest-waiting dialog on Waiting has waited
 # Alerts (docs/notifications.md, "Alerts and their acknowledgements"): a notifiable frame pushed
-# to an operator is an alert raised; the page that delivered it (sound, desktop notification, or
-# shown on a visible page) acknowledges it. Both are counted per operator (dimension `operator`)
-# and in total (dimension `service` only); `UnacknowledgedAlerts` is not emitted: it is the
-# metric-math difference raised - acknowledged that the dashboard shows and the alarm watches.
-ALERTS_RAISED = "AlertsRaised"
-ALERTS_ACKNOWLEDGED = "AlertsAcknowledged"
+# to an operator is an alert raised (+1); the page that delivered it (sound, desktop
+# notification, or shown on a visible page) acknowledges it (-1). One metric, per operator
+# (dimension `operator`) and in total (dimension `service` only): its Sum over a window is the
+# alerts raised and not acknowledged in it, with no state kept anywhere.
 UNACKNOWLEDGED_ALERTS = "UnacknowledgedAlerts"
 OPERATOR_DIMENSION = "operator"
 # Readable outside Lambda; the level of the `handover` loggers there unless LOG_LEVEL is set.
@@ -328,6 +326,14 @@ def count_per_operator(name: str, operator: str, value: float = 1) -> None:
     }
     # Lambda sends stdout to CloudWatch Logs, where EMF lines become metrics (as Powertools does).
     print(msgspec.json.encode(document).decode(), flush=True)
+
+
+def alert_raised(operator: str) -> None:
+    count_per_operator(UNACKNOWLEDGED_ALERTS, operator, 1)
+
+
+def alert_acknowledged(operator: str) -> None:
+    count_per_operator(UNACKNOWLEDGED_ALERTS, operator, -1)
 
 
 def count(name: str, value: float = 1) -> None:

@@ -213,7 +213,7 @@ class LiveConnections:
         record = self.connections.get(connection_id)
         if record is None:
             return _unknown_connection()
-        observability.count_per_operator(observability.ALERTS_ACKNOWLEDGED, record.operator)
+        observability.alert_acknowledged(record.operator)
         logger.info("alert %s acknowledged by %s", alert, record.operator)
         return None
 

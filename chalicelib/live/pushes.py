@@ -225,7 +225,7 @@ def _count_alerts(notified: dict[str, bool], found: dict[Audience, list[Connecti
     reached = {connection.operator for receivers in found.values() for connection in receivers
                if connection.operator in notified and connection.connection_id not in gone}
     for username in sorted(reached):
-        observability.count_per_operator(observability.ALERTS_RAISED, username)
+        observability.alert_raised(username)
 
 
 def _member(connection: Connection, audience: Audience) -> bool:

@@ -63,12 +63,12 @@ def test_in_lambda_a_per_operator_count_is_one_emf_line_with_a_total_and_a_per_o
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "handover-dev-APIHandler")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "handover")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Handover")
-    observability.count_per_operator(observability.ALERTS_RAISED, "alice")
+    observability.alert_acknowledged("alice")
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert len(lines) == 1
     emf = json.loads(lines[0])
     directive = emf["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "Handover"
     assert directive["Dimensions"] == [["service"], ["service", "operator"]]
-    assert directive["Metrics"] == [{"Name": "AlertsRaised", "Unit": "Count"}]
-    assert (emf["service"], emf["operator"], emf["AlertsRaised"]) == ("handover", "alice", 1)
+    assert directive["Metrics"] == [{"Name": "UnacknowledgedAlerts", "Unit": "Count"}]
+    assert (emf["service"], emf["operator"], emf["UnacknowledgedAlerts"]) == ("handover", "alice", -1)
