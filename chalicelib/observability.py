@@ -59,9 +59,13 @@ RECORDS_SKIPPED = "RecordsSkipped"  # count: stored records a list left out beca
 # posted to the operators' connections (no operator online: nothing pushed, nothing recorded).
 HANDOVER_LATENCY = "HandoverLatency"
 OLDEST_WAIT = "OldestWaitSeconds"  # gauge: how long the longest-waiting dialog on Waiting has waited
-# Reserved: operators acknowledging alerts comes with a later issue; until then nothing emits
-# this gauge and the dashboard's "Unacknowledged alerts" widget shows the escalations raised.
+# Alerts (docs/notifications.md, "Alerts and their acknowledgements"): a notifiable frame pushed
+# to an operator is an alert raised (+1); the page that delivered it (sound, desktop
+# notification, or shown on a visible page) acknowledges it (-1). One metric, per operator
+# (dimension `operator`) and in total (dimension `service` only): its Sum over a window is the
+# alerts raised and not acknowledged in it, with no state kept anywhere.
 UNACKNOWLEDGED_ALERTS = "UnacknowledgedAlerts"
+OPERATOR_DIMENSION = "operator"
 # Readable outside Lambda; the level of the `handover` loggers there unless LOG_LEVEL is set.
 LOCAL_LOG_LEVEL = "WARNING"
 TRACE_AWS_CALLS = "HANDOVER_TRACE_AWS_CALLS"
@@ -74,6 +78,7 @@ class RecordedMetric(msgspec.Struct, frozen=True):
     name: str
     value: float
     unit: str
+    operator: str | None = None  # set by `count_per_operator`
 
 
 _lock = threading.Lock()
@@ -294,6 +299,41 @@ def _emit(name: str, value: float, unit: str) -> None:
         namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE_DEFAULT),
     ):
         pass
+
+
+def count_per_operator(name: str, operator: str, value: float = 1) -> None:
+    """Add `value` to a counter both in total and for one operator: ONE EMF line with two
+    dimension sets ([service] and [service, operator]), so an alarm reads the total and the
+    dashboard groups by operator without a second line. Written by hand because Powertools'
+    `single_metric` puts every dimension into one set."""
+    if not in_lambda():
+        with _lock:
+            _recorded.append(RecordedMetric(name, float(value), "Count", operator))
+        return
+    service = _service()
+    document = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [{
+                "Namespace": os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE_DEFAULT),
+                "Dimensions": [["service"], ["service", OPERATOR_DIMENSION]],
+                "Metrics": [{"Name": name, "Unit": "Count"}],
+            }],
+        },
+        "service": service,
+        OPERATOR_DIMENSION: operator,
+        name: value,
+    }
+    # Lambda sends stdout to CloudWatch Logs, where EMF lines become metrics (as Powertools does).
+    print(msgspec.json.encode(document).decode(), flush=True)
+
+
+def alert_raised(operator: str) -> None:
+    count_per_operator(UNACKNOWLEDGED_ALERTS, operator, 1)
+
+
+def alert_acknowledged(operator: str) -> None:
+    count_per_operator(UNACKNOWLEDGED_ALERTS, operator, -1)
 
 
 def count(name: str, value: float = 1) -> None:

@@ -10,7 +10,9 @@ What the UI loads, and so all the policy allows:
 - the attachments bucket: the presigned POST of an upload (XHR, `connect-src`) and the
   previews of pictures (`img-src`);
 - lead avatars: URLs on the bot platforms' own CDNs (Telegram, WhatsApp, ...), unknown in
-  advance, hence `https:` in `img-src` (images only; scripts stay `'self'`).
+  advance, hence `https:` in `img-src` (images only; scripts stay `'self'`);
+- the favicon with the unseen-alerts badge, drawn on a canvas by the page's own script and
+  set as a `blob:` URL (`img-src blob:`: only same-origin script can mint one; `data:` stays out).
 No inline script or style, no eval, no frames, no plugins, no other origin.
 """
 
@@ -59,7 +61,7 @@ def content_security_policy(origins: UiOrigins) -> str:
         ("default-src", "'none'"),
         ("script-src", "'self'"),
         ("style-src", "'self'"),
-        ("img-src", _join(["'self'"], origins.attachments, origins.avatars)),
+        ("img-src", _join(["'self'", "blob:"], origins.attachments, origins.avatars)),
         ("media-src", "'self'"),
         ("connect-src", _join(["'self'", origins.api, origins.websocket], origins.attachments)),
         ("base-uri", "'none'"),

@@ -1,7 +1,8 @@
 """Alarms (to one SNS topic) and the CloudWatch dashboard ops read.
 
 Alarms: REST API 5xx; every function's errors and throttles; webhook dead letters and the
-stream trigger's failure queue; DynamoDB throttling of every table. They notify one SNS topic,
+stream trigger's failure queue; alerts operators did not acknowledge; DynamoDB throttling of
+every table. They notify one SNS topic,
 whose subscriber is the deploy's ALARM_EMAIL, or, with ALARM_EMAIL=console, whoever ops
 subscribe in the SNS console (the `AlarmSubscriptions` output links there); infra/app.py
 refuses a prod stack with neither.
@@ -34,6 +35,9 @@ CONSOLE_SUBSCRIBERS = "console"
 # The delivery function's dead-letter metric (chalicelib/webhooks/metrics.py): no dimension.
 WEBHOOK_DEAD_LETTERS = "WebhookDeadLetters"
 SERVICE_DIMENSION = {"service": "handover"}
+# Alerts not acknowledged (chalicelib/observability.py): this many in each of two windows in a row.
+ALERT_WINDOW = Duration.minutes(15)
+UNACKNOWLEDGED_ALERTS_THRESHOLD = 3
 
 
 def _handover_metric(name: str, statistic: str = "Sum", dimensions: dict[str, str] | None = None,
@@ -64,6 +68,7 @@ class Monitoring(Construct):
         self._api_alarms()
         self._function_alarms()
         self._delivery_alarms()
+        self._alert_alarms()
         self._table_alarms()
         self.dashboard = self._dashboard()
 
@@ -130,6 +135,16 @@ class Monitoring(Construct):
                         threshold=1,
                         description=f"{logical_id} gave up stream batches after its retries. "
                                     "Runbook: docs/runbook.md#replay-dead-letters")
+
+    def _alert_alarms(self) -> None:
+        # +1 per alert raised, -1 per acknowledgement: the Sum is what was not acknowledged. Two
+        # windows in a row, because an alert raised just before a window ends and acknowledged
+        # just after puts +1 in one window and -1 in the next.
+        self._alarm("unacknowledged-alerts",
+                    metric=_handover_metric(observability.UNACKNOWLEDGED_ALERTS, period=ALERT_WINDOW),
+                    threshold=UNACKNOWLEDGED_ALERTS_THRESHOLD, evaluation_periods=2,
+                    description="Alerts (new dialogs, lead messages) reached operators' pages and were neither "
+                                "played, notified nor seen. Runbook: docs/runbook.md#unacknowledged-alerts")
 
     def _table_alarms(self) -> None:
         for kind, table in sorted(self.tables.tables.items()):
@@ -208,11 +223,16 @@ class Monitoring(Construct):
                                         period=ONE_MINUTE)],
                 width=8),
             cw.GraphWidget(
-                # UnacknowledgedAlerts is reserved for alert acknowledgements (a later issue): until
-                # then the escalations raised are the alerts (docs/runbook.md, The dashboard).
+                # The Sum of +1 per alert raised and -1 per acknowledgement; right: per operator.
                 title="Unacknowledged alerts; dialogs waiting too long",
-                left=[_handover_metric(observability.UNACKNOWLEDGED_ALERTS, "Maximum", label="unacknowledged alerts"),
+                left=[_handover_metric(observability.UNACKNOWLEDGED_ALERTS, label="unacknowledged alerts"),
                       _handover_metric(observability.DIALOGS_WAITING_TOO_LONG, label="dialogs waiting too long")],
+                right=[cw.MathExpression(
+                    expression=(f"SEARCH('{{{observability.NAMESPACE_DEFAULT},service,"
+                                f"{observability.OPERATOR_DIMENSION}}} MetricName=\"{observability.UNACKNOWLEDGED_ALERTS}\"'"
+                                ", 'Sum', 300)"),
+                    label="", period=FIVE_MINUTES)],
+                right_y_axis=cw.YAxisProps(label="per operator", show_units=False),
                 width=8),
             cw.GraphWidget(
                 title="Dead letters: webhook events given up; failed stream batches",

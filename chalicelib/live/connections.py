@@ -2,7 +2,8 @@
 
 `$connect` redeems a one-time ticket (`POST /api/ws-ticket`) and records the connection;
 `$default` records what the connection shows (the open dialog, the tab, the page's
-visibility), answers `ping`, and takes `reauth` frames (the operator's current access token,
+visibility), answers `ping`, counts `ack`s of alerts the page delivered, and takes `reauth`
+frames (the operator's current access token,
 confirmed with Cognito: a revoked one closes the connection, docs/security.md);
 `$disconnect` deletes the record. Every malformed or
 unknown frame is answered with an `error` frame; nothing a client sends can crash it.
@@ -16,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from chalicelib import observability
 from chalicelib.adapters.notifier import Closer, Gone, Notifier
 from chalicelib.auth.operators import Operator
 from chalicelib.clock import Clock
@@ -33,6 +35,8 @@ MAX_CLIENT_FRAME = 4096
 # A view's number is a JavaScript integer the page counts up (exact up to 2**53).
 MAX_VIEW_SEQ = 2**53 - 1
 _DIALOG_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# An alert's id (live/routing.py `alert_id`): dialog id, dialog version, seq.
+_ALERT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}:[0-9]{1,16}:[0-9]{1,16}$")
 
 
 class PresenceObserver(Protocol):
@@ -194,8 +198,24 @@ class LiveConnections:
             else:
                 self.presence.became_hidden(record.operator, connection_id)
             return {"type": "visibility", "visible": visible}
+        if action == "ack":
+            return self._ack(connection_id, message)
         raise BadFrame("unknown_action",
-                       f"unknown action {action[:40]!r}; expected view, visibility, reauth or ping")
+                       f"unknown action {action[:40]!r}; expected view, visibility, reauth, ack or ping")
+
+    def _ack(self, connection_id: str, message: dict[str, Any]) -> Frame | None:
+        """The page delivered an alert (docs/notifications.md): counted for its operator. No
+        answer (the page needs none, and a push per alert would double the frames); ONE
+        GetItem, for the operator the connection belongs to (the frame's word is not taken)."""
+        alert = message.get("alert")
+        if not isinstance(alert, str) or not _ALERT_ID.match(alert):
+            raise BadFrame("invalid_frame", "`alert` must be the `alert` of the frame being acknowledged")
+        record = self.connections.get(connection_id)
+        if record is None:
+            return _unknown_connection()
+        observability.alert_acknowledged(record.operator)
+        logger.info("alert %s acknowledged by %s", alert, record.operator)
+        return None
 
     def _reauth(self, connection_id: str, message: dict[str, Any]) -> Frame | None:
         token = message.get("access_token")

@@ -116,6 +116,7 @@ class LivePushes:
         if frames:
             # A bot's request is now on the operators' screens: its handover latency.
             observability.handover_pushed()
+        _count_alerts(notified, found, gone)
         hidden = {username for username, visible in notified.items() if not visible}
         if hidden:
             self.observer.notified_hidden(_connection_ids(hidden, found, gone), change)
@@ -213,6 +214,18 @@ def _connection_ids(operators: set[str], found: dict[Audience, list[Connection]]
             if connection.operator in ids and connection.connection_id not in gone:
                 ids[connection.operator].add(connection.connection_id)
     return {username: tuple(sorted(found_ids)) for username, found_ids in ids.items()}
+
+
+def _count_alerts(notified: dict[str, bool], found: dict[Audience, list[Connection]], gone: set[str]) -> None:
+    """An alert raised for each operator a notifiable frame reached (a connection that was not
+    gone), visible or not: the page acknowledges it whether it sounded, notified, or was
+    looked at (docs/notifications.md). Metrics only: no DynamoDB request."""
+    if not notified:
+        return
+    reached = {connection.operator for receivers in found.values() for connection in receivers
+               if connection.operator in notified and connection.connection_id not in gone}
+    for username in sorted(reached):
+        observability.alert_raised(username)
 
 
 def _member(connection: Connection, audience: Audience) -> bool:

@@ -57,6 +57,13 @@ class Push(msgspec.Struct, frozen=True):
     notifiable: bool = False
 
 
+def alert_id(lead: Any) -> str:
+    """A notifiable event's id: the dialog, its version and its last seq. Every change that
+    can raise an alert moves one of the two (a transition the version, a message the seq), so
+    the id names one event; every operator who receives it gets the same id."""
+    return f"{lead.id}:{int(lead.dialog_version or 0)}:{int(lead.seq or 0)}"
+
+
 def cause_of(change: Change) -> str:
     if change.created:
         return "lead"
@@ -106,14 +113,23 @@ def plan(
             frame["message"] = {"seq": int(last.seq), "from": last.sender}
         return frame
 
+    alert = alert_id(lead)
+
+    def tab_push(audience: Audience, kind: str, tab: Tab, notifiable: bool = False) -> Push:
+        frame = tab_frame(kind, tab)
+        if notifiable:
+            # The id the page echoes in its `ack` once it delivered the alert (docs/notifications.md).
+            frame["alert"] = alert
+        return Push(audience, frame, notifiable=notifiable)
+
     was, now = TabPlace.of(change.before), TabPlace.of(change.after)
     # Waiting: every operator.
     if now.waiting and not was.waiting:
-        pushes.append(Push(EVERYONE, tab_frame("added", Tab.WAITING), notifiable=True))
+        pushes.append(tab_push(EVERYONE, "added", Tab.WAITING, notifiable=True))
     elif was.waiting and not now.waiting:
         pushes.append(Push(EVERYONE, tab_frame("removed", Tab.WAITING)))
     elif now.waiting:
-        pushes.append(Push(EVERYONE, tab_frame("updated", Tab.WAITING), notifiable=lead_wrote))
+        pushes.append(tab_push(EVERYONE, "updated", Tab.WAITING, notifiable=lead_wrote))
 
     # Mine: each operator whose Mine tab gains, keeps or loses the dialog, in the dialog's
     # order of operators.
@@ -121,9 +137,9 @@ def plan(
     after = tuple(op for op in change.after.operators if op in now.mine)
     for username in after:
         if username in before:
-            pushes.append(Push(operator(username), tab_frame("updated", Tab.MINE), notifiable=lead_wrote))
+            pushes.append(tab_push(operator(username), "updated", Tab.MINE, notifiable=lead_wrote))
         else:
-            pushes.append(Push(operator(username), tab_frame("added", Tab.MINE), notifiable=True))
+            pushes.append(tab_push(operator(username), "added", Tab.MINE, notifiable=True))
     for username in before:
         if username not in after:
             pushes.append(Push(operator(username), tab_frame("removed", Tab.MINE)))

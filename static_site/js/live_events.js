@@ -10,7 +10,7 @@
 //   { type: 'countsPushed' }           a `counts` frame came: newer than any counts read in flight
 //   { type: 'tabCountMoved', tab }     the shown tab's count moved: a list frame should come too
 //   { type: 'listChanged', change }    the shown tab's list changed (applied again on a first page being read)
-//   { type: 'sound', kind, key, tab }  a sound may be due (sounds.js decides: R13, R14)
+//   { type: 'sound', kind, key, tab, info }  an alert may be due (sounds.js decides: R13, R14)
 //   { type: 'visible' }                tell the server again that this page is visible
 
 import { withMember } from './presence.js';
@@ -133,10 +133,12 @@ function dialogChanged(state, event) {
       && missing(state.dialog, event.message.seq)) {
     effects.push({ type: 'backfill', dialogId: dialog.lead_id });
   }
+  // What the desktop notification shows and the id the page acknowledges (alerts.js).
+  const info = { alert: event.alert, dialogId: dialog.lead_id, name: dialog.name };
   if (added) {
-    effects.push({ type: 'sound', kind: 'new-dialog', key: `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab });
+    effects.push({ type: 'sound', kind: 'new-dialog', key: `${dialog.lead_id}:${tab}:${dialog.last_activity_at}`, tab, info });
   } else if (event.cause === 'message' && event.message && event.message.from === 'lead') {
-    effects.push({ type: 'sound', kind: 'new-message', key: `${dialog.lead_id}:${event.message.seq}`, tab });
+    effects.push({ type: 'sound', kind: 'new-message', key: `${dialog.lead_id}:${event.message.seq}`, tab, info });
   }
   return { state: next, effects };
 }
@@ -185,7 +187,7 @@ function delivery(state, event) {
 // a notification): say so again, which clears it.
 function reminder(state, event, page) {
   const effects = page.hidden ? [] : [{ type: 'visible' }];
-  effects.push({ type: 'sound', kind: 'reminder', key: event.at || String(page.now), tab: null });
+  effects.push({ type: 'sound', kind: 'reminder', key: event.at || String(page.now), tab: null, info: { unread: event.unread } });
   return { state, effects };
 }
 

@@ -31,7 +31,7 @@ function ContactCenter({ controller, onLanguage }) {
   const open = Boolean(state.dialog);
   return html`
     <div class=${`contact-center ${open ? 'dialog-open' : ''}`}>
-      <${Topbar} state=${state} sounds=${controller.sounds} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
+      <${Topbar} state=${state} sounds=${controller.sounds} alerts=${controller.alerts} onLanguage=${onLanguage} onSignOut=${() => controller.signOut()}
         api=${controller.api} onStatus=${(status) => controller.presence.setStatus(status)}
         adminOpen=${admin} onAdmin=${(state.operator && state.operator.admin) ? toggleAdmin : null} />
       ${admin ? (AdminScreens && html`<${AdminScreens} api=${controller.api} />`) : html`
@@ -50,7 +50,9 @@ function App({ api }) {
     if (api.session) api.scheduleRefresh();
   }, [api]);
   useEffect(() => {
-    document.title = t('app.title');
+    // Signed in, the store's alerts keep the title (with the unseen count, alerts.js).
+    if (controller) controller.alerts.show(controller.state.unseen);
+    else document.title = t('app.title');
   });
 
   function onLanguage(lang) {

@@ -6,6 +6,7 @@
 import { enc } from './api.js';
 import { Live } from './live.js';
 import { advanceThrough, applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
+import { Alerts } from './alerts.js';
 import { Sounds, isHidden } from './sounds.js';
 import { TeamPresence } from './presence.js';
 
@@ -48,10 +49,15 @@ export class Store {
       late: new Set(), // dialogs waiting too long (dialog.waiting_too_long)
       team: {}, // username -> { presence, status, open_dialogs } (presence.js)
       presence: null, // this operator's own
+      unseen: 0, // alerts that came while the page was hidden: the title and the favicon badge
     };
     this.presence = new TeamPresence(this);
     // A new state object, so that the views see the sound toggle change.
-    this.sounds = new Sounds(() => this.set({}));
+    this.alerts = new Alerts({ openDialog: (id) => this.openDialog(id) });
+    this.sounds = new Sounds(() => this.set({}), {
+      deliver: (kind, info) => this.alerts.notify(kind, info),
+      ack: (alert) => this.live.send({ action: 'ack', alert }),
+    });
     this.live = new Live(api, {
       onEvent: (event) => this.onEvent(event),
       onStatus: (status) => this.set({ connection: status }),
@@ -106,6 +112,8 @@ export class Store {
   }
 
   start() {
+    this.alerts.show(this.state.unseen);
+    this.unwatchAlerts = this.subscribe((state) => this.alerts.show(state.unseen));
     document.addEventListener('visibilitychange', this.onVisibility);
     this.live.start();
     this.loadBots();
@@ -115,6 +123,8 @@ export class Store {
   }
 
   stop() {
+    if (this.unwatchAlerts) this.unwatchAlerts();
+    this.alerts.stop();
     document.removeEventListener('visibilitychange', this.onVisibility);
     clearInterval(this.sweepTimer);
     this.live.stop();
@@ -180,6 +190,19 @@ export class Store {
     const visible = !isHidden();
     this.live.send({ action: 'visibility', visible });
     if (visible) this.markReadSoon();
+    if (visible && this.state.unseen) this.set({ unseen: 0 });
+  }
+
+  // A notifiable event (live_events.js `sound`): counted while hidden, then delivered or not
+  // by sounds.js (one tab, R13).
+  alert(effect) {
+    // Counted by the server's word: only notifiable frames carry an `alert` id.
+    const counted = effect.kind === 'reminder' || Boolean(effect.info && effect.info.alert);
+    if (counted && isHidden()) {
+      const unread = effect.kind === 'reminder' ? Number(effect.info && effect.info.unread) || 0 : 0;
+      this.set({ unseen: effect.kind === 'reminder' ? Math.max(this.state.unseen, unread) : this.state.unseen + 1 });
+    }
+    this.sounds.notify(effect.kind, effect.key, effect.tab, effect.info);
   }
 
   // --- data -----------------------------------------------------------------------------
@@ -525,7 +548,7 @@ const EFFECTS = {
   countsPushed: (store) => store.countsPushed(),
   listChanged: (store, effect) => store.listFrameCame(effect.change),
   tabCountMoved: (store, effect) => store.tabCountMoved(effect.tab),
-  sound: (store, effect) => store.sounds.notify(effect.kind, effect.key, effect.tab),
+  sound: (store, effect) => store.alert(effect),
   visible: (store) => store.live.send({ action: 'visibility', visible: true }),
 };
 

@@ -95,8 +95,25 @@ def test_the_dashboard_shows_dead_letters_gone_connections_and_unacknowledged_al
     assert ("Handover", "WebhookDeadLetters", "Sum") in dead
     assert any(namespace == "AWS/SQS" for namespace, _, _ in dead)  # the stream trigger's failure queue
     assert ("Handover", observability.PUSHES_GONE, "Sum") in _metrics_of(_widget(widgets, "Gone connections"))
-    alerts = {name for _, name, _ in _metrics_of(_widget(widgets, "Unacknowledged alerts"))}
+    alerts_widget = _widget(widgets, "Unacknowledged alerts")
+    alerts = {name for _, name, _ in _metrics_of(alerts_widget)}
     assert alerts == {observability.UNACKNOWLEDGED_ALERTS, observability.DIALOGS_WAITING_TOO_LONG}
+    # +1 raised / -1 acknowledged: only the Sum means "not acknowledged".
+    assert ("Handover", observability.UNACKNOWLEDGED_ALERTS, "Sum") in _metrics_of(alerts_widget)
+    # Per operator, on the right axis: a SEARCH over the metric's `operator` dimension.
+    searches = [m[0]["expression"] for m in alerts_widget["properties"]["metrics"]
+                if isinstance(m, list) and isinstance(m[0], dict) and "expression" in m[0]]
+    assert searches == ["SEARCH('{Handover,service,operator} MetricName=\"UnacknowledgedAlerts\"', 'Sum', 300)"]
+
+
+def test_an_alarm_watches_alerts_not_acknowledged_over_two_windows(synth):
+    alarms = {render(a["Properties"]["AlarmName"]): a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()}
+    alarm = next(props for name, props in alarms.items() if name.endswith("-unacknowledged-alerts"))
+    assert alarm["MetricName"] == observability.UNACKNOWLEDGED_ALERTS and alarm["Namespace"] == "Handover"
+    assert alarm["Statistic"] == "Sum" and alarm["Period"] == 900
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "handover"}]  # the total series
+    assert alarm["EvaluationPeriods"] == 2 and alarm["Threshold"] >= 1
+    assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_what_ops_watch_comes_first_on_the_dashboard(synth):

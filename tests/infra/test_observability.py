@@ -57,3 +57,18 @@ def test_in_lambda_the_logger_writes_one_json_object_per_line(monkeypatch, capsy
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["message"] == "dialog started"
     assert line["level"] == "INFO" and line["service"] == "handover" and line["lead_id"] == "ld_1"
+
+
+def test_in_lambda_a_per_operator_count_is_one_emf_line_with_a_total_and_a_per_operator_series(monkeypatch, capsys):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "handover-dev-APIHandler")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "handover")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Handover")
+    observability.alert_acknowledged("alice")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 1
+    emf = json.loads(lines[0])
+    directive = emf["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "Handover"
+    assert directive["Dimensions"] == [["service"], ["service", "operator"]]
+    assert directive["Metrics"] == [{"Name": "UnacknowledgedAlerts", "Unit": "Count"}]
+    assert (emf["service"], emf["operator"], emf["UnacknowledgedAlerts"]) == ("handover", "alice", -1)

@@ -1,7 +1,9 @@
-// The bar on top: who is signed in, their status (available / away), language, sound, connection, sign-out.
+// The bar on top: who is signed in, their status (available / away), language, sound (and its
+// one-click enable), connection, sign-out.
 
 import { html, useState } from '../lib.js';
 import { LANGUAGES, language, t } from '../i18n.js';
+import { notificationPermission } from '../alerts.js';
 import { MfaSetup } from './mfa_setup.js';
 
 export function LanguagePicker({ onLanguage }) {
@@ -28,10 +30,28 @@ function StatusPicker({ presence, onStatus }) {
     </label>`;
 }
 
-export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, onAdmin, onStatus }) {
+// The one-click "enable sound" after sign-in (and after a reload): a test chime, and the
+// browser's question about desktop notifications, both from this click (a user gesture). It
+// goes away once a chime played here and notifications are answered (or unsupported).
+function EnableAlerts({ sounds, alerts }) {
+  const [, setAsked] = useState(0);
+  const permission = notificationPermission();
+  if (sounds.tested && permission !== 'default') return null;
+  function enable() {
+    sounds.enabled = true;
+    sounds.test();
+    if (alerts) alerts.requestPermission().then(() => setAsked((n) => n + 1));
+  }
+  return html`<button type="button" data-testid="alerts-enable" class="sound attention" onClick=${enable}>
+    ${t('alerts.enable')}</button>`;
+}
+
+export function Topbar({ state, sounds, alerts, onLanguage, onSignOut, api, adminOpen, onAdmin, onStatus }) {
   const [mfaOpen, setMfaOpen] = useState(false);
-  const soundLabel = sounds.blocked ? t('sound.blocked') : sounds.enabled ? t('sound.on') : t('sound.off');
-  const soundOn = sounds.enabled && !sounds.blocked;
+  const soundLabel = sounds.refused ? t('sound.refused') : sounds.blocked ? t('sound.blocked')
+    : sounds.enabled ? t('sound.on') : t('sound.off');
+  const soundOn = sounds.enabled && !sounds.blocked && !sounds.refused;
+  const attention = sounds.blocked || sounds.refused;
   return html`
     <header class="topbar">
       <span class="brand">${t('app.title')}</span>
@@ -40,7 +60,9 @@ export function Topbar({ state, sounds, onLanguage, onSignOut, api, adminOpen, o
       <span class="spacer"></span>
       ${onAdmin && html`<button type="button" data-testid="admin-open" aria-pressed=${adminOpen ? 'true' : 'false'}
         onClick=${() => onAdmin(!adminOpen)}>${adminOpen ? t('admin.close') : t('admin.open')}</button>`}
-      <button type="button" data-testid="sound-enable" class=${`sound ${sounds.blocked ? 'attention' : ''}`}
+      <${EnableAlerts} sounds=${sounds} alerts=${alerts} />
+      <button type="button" data-testid="sound-enable" class=${`sound ${attention ? 'attention' : ''}`}
+        data-refused=${sounds.refused ? 'true' : 'false'}
         aria-pressed=${soundOn ? 'true' : 'false'} onClick=${() => sounds.toggle()}>
         <span aria-hidden="true" class=${soundOn ? 'note' : 'note muted'}>♪</span> ${soundLabel}
       </button>
