@@ -10,10 +10,12 @@ the S3 key, which the delivery function swaps for a fresh link at each attempt.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.attachments import AttachmentStorage
-from chalicelib.config import PasswordPolicy
+from chalicelib.clock import iso
+from chalicelib.config import PasswordPolicy, Settings
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.domain.operators import OperatorPresence
 from chalicelib.storage.dialogs import lead_attributes
@@ -52,6 +54,7 @@ def operator_lead_view(lead: LeadModel) -> dict[str, Any]:
     """The lead as the operator UI shows it: with the dialog's unread count."""
     view = lead_view(lead)
     view["unread"] = int(lead.unread or 0)
+    view["wait_started_at"] = lead.wait_started_at
     return view
 
 
@@ -184,6 +187,12 @@ def operator_presence_view(entry: OperatorPresence) -> dict[str, Any]:
         "connected_at": entry.connected_at,
     }
 # --- signing in (schemas_auth.py) ------------------------------------------------------------------
+
+
+def me_view(operator: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """`/api/me`: who signed in, and what the UI's waiting clocks need: the threshold of the
+    "waiting too long" mark and the server's time (the UI corrects its clock's skew by it)."""
+    return {**operator.view(), "waiting_too_long_seconds": settings.waiting_too_long_seconds, "now": iso(now)}
 
 
 def password_policy_view(policy: PasswordPolicy) -> dict[str, Any]:
