@@ -7,6 +7,7 @@ import { enc } from './api.js';
 import { Live } from './live.js';
 import { advanceThrough, applyListChange, mergeMessages, reduceLiveEvent } from './live_events.js';
 import { Sounds, isHidden } from './sounds.js';
+import { CLOCK_TICK_MS, skewOf } from './wait_clock.js';
 
 export const TABS = ['waiting', 'mine', 'all'];
 const OLDER_PAGE = 50;
@@ -45,6 +46,9 @@ export class Store {
       leadPage: false,
       notice: null,
       late: new Set(), // dialogs waiting too long (dialog.waiting_too_long)
+      // The waiting clocks' threshold and skew (wait_clock.js), from /api/me; `now` moves them.
+      clock: null,
+      now: Date.now(),
     };
     // A new state object, so that the views see the sound toggle change.
     this.sounds = new Sounds(() => this.set({}));
@@ -105,14 +109,17 @@ export class Store {
     document.addEventListener('visibilitychange', this.onVisibility);
     this.live.start();
     this.loadBots();
+    this.loadClock();
     this.loadCounts();
     this.loadList();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.clockTimer = setInterval(() => this.set({ now: Date.now() }), CLOCK_TICK_MS);
   }
 
   stop() {
     document.removeEventListener('visibilitychange', this.onVisibility);
     clearInterval(this.sweepTimer);
+    clearInterval(this.clockTimer);
     this.live.stop();
   }
 
@@ -187,6 +194,18 @@ export class Store {
       this.set({ bots });
     } catch (_) {
       // Names are a nicety: without them the bot's id is shown.
+    }
+  }
+
+  // The server's threshold of the "waiting too long" mark, and its clock (wait_clock.js).
+  async loadClock() {
+    try {
+      const sent = Date.now();
+      const me = await this.api.get('/api/me');
+      const clock = { thresholdSeconds: Number(me.waiting_too_long_seconds) || 0, skewMs: skewOf(me.now, sent, Date.now()) };
+      this.set({ clock, now: Date.now() });
+    } catch (_) {
+      // Without it the clocks run on the page's own time and nothing is marked; the frames still mark.
     }
   }
 
