@@ -116,7 +116,8 @@ def refresh() -> Any:
 @auth_api.route("/api/me", methods=["GET"])
 @handles_errors
 def me() -> Any:
-    return json_response(me_view(current_operator(auth_api.current_request), services().settings, services().clock.now()))
+    runtime = services()
+    return json_response(me_view(current_operator(auth_api.current_request), runtime.settings, runtime.clock.now()))
 
 
 @auth_api.route("/api/ws-ticket", methods=["POST"], content_types=ANY_CONTENT)
