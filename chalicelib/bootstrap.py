@@ -128,6 +128,9 @@ def build(
     live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state,
                            verify=verifier.verify, closer=notifier if pushing else None,
                            reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
+    dialogs = DialogService(store, uploads, consequences, clock)
+    # The ladder's last rung is a dialog change like any other (scripts, webhooks, pushes).
+    notifications.escalation.return_to_bot = dialogs.give_back_unanswered
     return Services(
         settings=settings,
         clock=clock,
@@ -136,7 +139,7 @@ def build(
         uploads=uploads,
         tabs=tabs,
         consequences=consequences,
-        dialogs=DialogService(store, uploads, consequences, clock),
+        dialogs=dialogs,
         bots=BotService(clock, gateway_keys=gateway_keys(settings)),
         verifier=verifier,
         sign_in=CognitoSignIn(settings),
@@ -167,7 +170,7 @@ def build_notifications(settings: Settings, clock: Clock, store: DialogStore, co
     notification_store = NotificationStore()
     delays = {Rung.BROADCAST: settings.waiting_too_long_seconds,
               Rung.SUPERVISOR: settings.escalate_to_supervisor_seconds,
-              Rung.RETURN_TO_BOT: settings.return_to_bot_seconds if return_to_bot else 0.0}
+              Rung.RETURN_TO_BOT: settings.return_to_bot_seconds}
     return Notifications(
         store=notification_store,
         state=NotificationState(notification_store, clock),

@@ -151,7 +151,8 @@ def bot_view(bot: BotModel) -> dict[str, Any]:
         "allow_messages_with_operator": bool(bot.bot_messages_with_operator),
         "api_key_hint": "…" + (bot.api_key_hint or ""),
         "scripts": {"return": list(bot.return_script or []),
-                    "operator_transfer": list(bot.operator_transfer_script or [])},
+                    "operator_transfer": list(bot.operator_transfer_script or []),
+                    "unanswered": list(bot.unanswered_script or [])},
         "created_at": bot.created_at,
         "updated_at": bot.updated_at,
     }

@@ -68,6 +68,8 @@ class BotModel(Model):
     # System scripts (R7, R10): message texts with {{attribute}} placeholders.
     return_script = ListAttribute(of=UnicodeAttribute, default=list)
     operator_transfer_script = ListAttribute(of=UnicodeAttribute, default=list)
+    # Run when the escalation ladder gives an unanswered lead back to the bot (docs/notifications.md).
+    unanswered_script = ListAttribute(of=UnicodeAttribute, default=list)
     enabled = BooleanAttribute(default=True)
     # The bot's own messages while an operator is in the dialog: refused (409) unless allowed.
     bot_messages_with_operator = BooleanAttribute(default=False)

@@ -256,3 +256,48 @@ def test_a_ladder_tick_reads_one_query_per_rung_whatever_waits(room, aws, leads)
     aws.clear()
     assert tick(room) == 0
     assert aws.dynamodb() == ["Query", "Query", "Query"]
+
+
+def test_give_back_is_a_transition_of_the_state_machine():
+    from chalicelib.domain import dialog as machine
+    from chalicelib.domain.dialog_state import DialogState
+    from chalicelib.domain.events import ReturnedToBot, SystemScriptDue
+
+    for before in (machine.Dialog(DialogState.WAITING), machine.Dialog(DialogState.OPERATOR, ("alice",))):
+        transition = machine.give_back(before)
+        assert transition.after == machine.Dialog(DialogState.BOT)
+        returned, script = transition.events
+        assert isinstance(returned, ReturnedToBot) and returned.operator == ""
+        assert returned.previous_operators == before.operators
+        assert isinstance(script, SystemScriptDue) and script.script == machine.UNANSWERED_SCRIPT
+    assert not machine.give_back(machine.Dialog(DialogState.BOT)).changed
+
+
+def test_rung_3_returns_the_dialog_to_the_bot_with_its_unanswered_script(room):
+    from chalicelib.storage.models import BotModel, MessageModel
+
+    BotModel.get(room.bot_id).update(actions=[BotModel.unanswered_script.set(["Sorry {{name}}, nobody is free."])])
+    room.ladder.return_to_bot = room.services.dialogs.give_back_unanswered
+    room.handoff()
+    room.services.dialogs.start(room.lead_id, "alice")
+    room.lead_says("hello?")  # unanswered with an operator
+    room.clock.advance(K + 1)
+    room.ladder.tick()
+    lead = room.services.store.get_lead(room.lead_id)
+    assert (lead.dialog_state, list(lead.operators), lead.wait_started_at) == ("bot", [], None)
+    newest = list(MessageModel.query(room.lead_id, scan_index_forward=False, limit=2))
+    script, note = newest
+    assert (script.sender, script.system_script, script.text) == ("bot", "unanswered", "Sorry Anna, nobody is free.")
+    assert note.sender == "system" and note.text == "Nobody answered in time: the dialog returned to the bot"
+    events = [json.loads(e.body) for item in DeliveryModel.query(room.lead_id, consistent_read=True) for e in item.events]
+    returned = [e for e in events if e["type"] == "dialog.returned_to_bot"][-1]
+    assert returned["data"]["operator"] is None and returned["data"]["previous_operators"] == ["alice"]
+    assert [m.value for m in observability.recorded(observability.DIALOGS_RETURNED_UNANSWERED)] == [1.0]
+
+
+def test_rung_3_does_nothing_when_the_lead_was_answered_since_the_ladder_decided(room):
+    room.handoff()
+    started = room.services.store.get_lead(room.lead_id).wait_started_at
+    room.services.dialogs.start(room.lead_id, "alice")  # nothing unanswered: the clock stopped
+    assert room.services.dialogs.give_back_unanswered(room.lead_id, started) is False
+    assert room.services.store.get_lead(room.lead_id).dialog_state == "operator"
