@@ -73,7 +73,8 @@ class Bot(msgspec.Struct):
         "id": "bot_mfrggzdfmztwq2lk", "name": "Support bot", "webhook_url": "https://bots.example.com/handover",
         "webhook_disabled_at": None, "webhook_disabled_reason": None, "enabled": True,
         "allow_messages_with_operator": False, "api_key_hint": "…x9Qa",
-        "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."]},
+        "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."],
+                    "unanswered": []},
         "created_at": "2026-11-25T08:00:00.000Z", "updated_at": "2026-11-25T08:00:00.000Z"}
 
     id: str
