@@ -302,7 +302,7 @@ def test_the_message_hot_path_costs_one_update_per_hidden_operator_and_no_read(r
     assert visible - hidden == Counter()
 
 
-def test_app_declares_the_per_minute_schedule_and_it_reads_two_queries(defaults, client, aws):
+def test_app_declares_the_per_minute_schedule_and_it_reads_three_queries(defaults, client, aws):
     from chalice.app import Rate, ScheduledEventConfig
 
     from app import app
