@@ -88,6 +88,10 @@ def run(skip: set[str]) -> dict[str, Any]:
 
                     log("scaling")
                     _part(results, "scaling", lambda: results.__setitem__("scaling", scaling.measure_scaling(bench, log)))
+                    from bench import ladder_tick
+
+                    _part(results, "ladder tick", lambda: results.setdefault("scaling", {}).__setitem__(
+                        "ladder_tick", ladder_tick.measure_ladder_tick(bench, log)))
 
         _part(results, "runtime for cost, ui and scaling", measure_rest)
     results["seconds"] = round(time.perf_counter() - began, 1)
@@ -172,7 +176,9 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                            ("message_page_deep", "message page (deep in history), 100 vs 100,000 messages"),
                            ("tab_page_waiting", "Waiting tab page, 100 vs 10,000 dialogs"),
                            ("tab_page_all", "All tab page, 100 vs 10,000 dialogs"),
-                           ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads")):
+                           ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads"),
+                           ("ladder_tick", "per-minute tick (reminders + escalation ladder), 10 vs 10,000 "
+                                           "dialogs in the wait-clock index")):
             pair = scaling.get(key)
             if not pair:
                 continue

@@ -3,8 +3,9 @@
 - a message page (the dialog's newest page, and a page deep in the history) in a dialog with
   100 and with 100,000 messages: both dialogs exist at once, measured in alternating blocks;
 - a tab page (Waiting and All) with 100 and with 10,000 dialogs waiting;
-- the per-minute tick (`send_reminders`: reminders and the waiting-room escalation) with 10 and
-  with 10,000 leads waiting.
+- the per-minute tick (`send_reminders`: reminders and the escalation ladder, one Query of the
+  wait-clock index per rung) with 10 and with 10,000 leads waiting (every seeded lead is in
+  that index, its wait begun 1 to 3 hours ago: past every rung, as in a steady state).
 
 Tabs and the tick cannot have both sizes at once (every waiting dialog is on the same tab), so
 they are measured before and after seeding (the tick too), each in blocks alternating with a reference request

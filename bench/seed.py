@@ -98,6 +98,10 @@ def seed_leads(dynamodb: Any, prefix: str, template_lead_id: str, bot_id: str, r
                 item["waiting_key"] = {"S": store.waiting_key(lead_id)}
             if "waiting_since" in template:
                 item["waiting_since"] = {"S": at}
+            if "wait_started_at" in template:
+                # The waiting clock (the escalation ladder's index) began when it entered Waiting.
+                item["wait_started_at"] = {"S": at}
+                item["clock_key"] = {"S": store.clock_key(lead_id)}
             yield item
 
     return batch_write(dynamodb, leads, copies())

@@ -18,6 +18,7 @@ from chalicelib.adapters.aws import reset_clients
 from chalicelib.adapters.gateway_keys import gateway_keys
 from chalicelib.adapters.notifier import ManagementApiNotifier
 from chalicelib.adapters.operator_directory import CognitoDirectory
+from chalicelib.adapters.supervisor_channel import SnsSupervisorChannel
 from chalicelib.adapters.wakeup_queue import SqsWakeups
 from chalicelib.auth.cognito import CognitoSignIn
 from chalicelib.auth.directory import OperatorDirectory
@@ -32,7 +33,7 @@ from chalicelib.live.fanout import Fanout
 from chalicelib.live.presence import PresencePushes
 from chalicelib.live.pushes import LivePushes
 from chalicelib.live.revocations import RevocationSweep
-from chalicelib.notifications.escalation import WaitingEscalation
+from chalicelib.notifications.escalation import EscalationLadder, ReturnToBot, Rung
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
 from chalicelib.services.assignment import FairAssignment, OperatorLoads
@@ -45,6 +46,7 @@ from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.counters import CounterStore
+from chalicelib.storage.delivery_queue import DeliveryQueue
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.notifications import EscalationMarks, NotificationStore
 from chalicelib.storage.presence import PresenceStore
@@ -72,7 +74,7 @@ class Notifications:
     # The live pushes' observer and the websocket side's presence observer.
     state: NotificationState
     reminders: Reminders
-    escalation: WaitingEscalation
+    escalation: EscalationLadder
 
 
 @dataclass
@@ -141,6 +143,9 @@ def build(
                            presence=Observers([notifications.state, presence]),
                            verify=verifier.verify, closer=notifier if pushing else None,
                            reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
+    dialogs = DialogService(store, uploads, consequences, clock)
+    # The ladder's last rung is a dialog change like any other (scripts, webhooks, pushes).
+    notifications.escalation.return_to_bot = dialogs.give_back_unanswered
     return Services(
         settings=settings,
         clock=clock,
@@ -190,15 +195,19 @@ def _consequences(tabs: Tabs, webhooks: Webhooks, listeners: Sequence[Listener],
 
 
 def build_notifications(settings: Settings, clock: Clock, store: DialogStore, connections: ConnectionStore,
-                   fanout: Fanout) -> Notifications:
+                   fanout: Fanout, return_to_bot: ReturnToBot | None = None) -> Notifications:
     notification_store = NotificationStore()
+    delays = {Rung.BROADCAST: settings.waiting_too_long_seconds,
+              Rung.SUPERVISOR: settings.escalate_to_supervisor_seconds,
+              Rung.RETURN_TO_BOT: settings.return_to_bot_seconds}
     return Notifications(
         store=notification_store,
         state=NotificationState(notification_store, clock),
         reminders=Reminders(notification_store, fanout, clock, settings.reminder_after_seconds),
-        escalation=WaitingEscalation(store, connections, fanout, EscalationMarks(), clock,
-                                     threshold_seconds=settings.waiting_too_long_seconds,
-                                     period_seconds=settings.schedule_seconds),
+        escalation=EscalationLadder(store, connections, fanout, EscalationMarks(), clock, delays=delays,
+                                    period_seconds=settings.schedule_seconds,
+                                    supervisor=SnsSupervisorChannel(settings), deliveries=DeliveryQueue(),
+                                    return_to_bot=return_to_bot),
     )
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 # The webhook wake-up queue's name unless HANDOVER_WEBHOOK_WAKEUPS_QUEUE says otherwise
 # (app.py declares its trigger with it; the local runtime's queue in moto has this name).
 WAKEUPS_QUEUE_DEFAULT = "handover-webhook-wakeups"
+SUPERVISOR_TOPIC_DEFAULT = "handover-supervisors"
 
 
 def _env(name: str, default: str = "") -> str:
@@ -86,8 +87,20 @@ class Settings:
     schedule_seconds: float = 60.0
     # A notification pending this long gets `reminder` pushes (R14: "for a minute").
     reminder_after_seconds: float = 60.0
-    # A dialog on Waiting this long is pushed again as `dialog.waiting_too_long`.
+    # The escalation ladder (docs/notifications.md, "The escalation ladder"), each rung counted
+    # from when the lead's wait began (the waiting clock). Rung N: the dialog is pushed to every
+    # online operator as `dialog.waiting_too_long` and marked "waiting too long" in every page.
     waiting_too_long_seconds: float = 300.0
+    # Rung M: the supervisor channel (SNS topic + the bot's `dialog.escalated` webhook); 0: off.
+    escalate_to_supervisor_seconds: float = 900.0
+    # Rung K: the dialog returns to the bot with its Unanswered script; 0 (the default): off.
+    return_to_bot_seconds: float = 0.0
+    # The supervisor channel's SNS topic: its ARN in AWS (set by infra/); locally SNS is moto at
+    # `sns_endpoint` and the topic is found (created) by its name. Neither: the rung only
+    # sends its webhook and logs.
+    sns_endpoint: str | None = None
+    supervisor_topic: str = SUPERVISOR_TOPIC_DEFAULT
+    supervisor_topic_arn: str = ""
     # Revocation (docs/security.md): Cognito confirms an access token at most this often per
     # token and container, so a disabled, deleted or signed-out operator is refused within it.
     token_check_seconds: float = 60.0
@@ -121,6 +134,14 @@ def _seconds(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+def _rung_seconds(name: str, default: float) -> float:
+    """A ladder rung's delay: "0" or "off" turns the rung off; anything unreadable is the default."""
+    raw = _env(name).strip().lower()
+    if raw in ("0", "off"):
+        return 0.0
+    return _seconds(name, default)
 
 
 def load_settings() -> Settings:
@@ -158,6 +179,11 @@ def load_settings() -> Settings:
         # One period by default: a minute in AWS; locally the reminders keep the fast pace.
         reminder_after_seconds=_seconds("HANDOVER_REMINDER_AFTER_SECONDS", schedule_seconds),
         waiting_too_long_seconds=_seconds("HANDOVER_WAITING_TOO_LONG_SECONDS", 300.0),
+        escalate_to_supervisor_seconds=_rung_seconds("HANDOVER_ESCALATE_TO_SUPERVISOR_SECONDS", 900.0),
+        return_to_bot_seconds=_rung_seconds("HANDOVER_RETURN_TO_BOT_SECONDS", 0.0),
+        sns_endpoint=_env("HANDOVER_SNS_ENDPOINT") or None,
+        supervisor_topic=_env("HANDOVER_SUPERVISOR_TOPIC") or SUPERVISOR_TOPIC_DEFAULT,
+        supervisor_topic_arn=_env("HANDOVER_SUPERVISOR_TOPIC_ARN"),
         # Production values 60 s and 30 s; the local runtime's tests shorten them to see a
         # revocation within seconds (tests/integration/test_revocation_runtime.py).
         token_check_seconds=_seconds("HANDOVER_TOKEN_CHECK_SECONDS", 60.0),

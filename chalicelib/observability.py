@@ -53,6 +53,8 @@ OPEN_CONNECTIONS = "OpenConnections"  # gauge: websocket connections open now
 WAITING_DIALOGS = "WaitingDialogs"  # gauge: dialogs on the Waiting tab now
 REMINDERS_SENT = "RemindersSent"  # count: `reminder` pushes sent by the scheduled function
 DIALOGS_WAITING_TOO_LONG = "DialogsWaitingTooLong"  # count: `dialog.waiting_too_long` escalations
+DIALOGS_ESCALATED = "DialogsEscalated"  # count: waits that reached the supervisor rung of the ladder
+DIALOGS_RETURNED_UNANSWERED = "DialogsReturnedUnanswered"  # count: waits the ladder gave back to the bot
 PUSHES_GONE = "PushesGone"  # count: pushes to connections that had gone (410)
 RECORDS_SKIPPED = "RecordsSkipped"  # count: stored records a list left out because they could not be rendered
 # ms: a bot's request arriving at API Gateway -> the first live frame of the change it made

@@ -10,10 +10,12 @@ the S3 key, which the delivery function swaps for a fresh link at each attempt.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.attachments import AttachmentStorage
-from chalicelib.config import PasswordPolicy
+from chalicelib.clock import iso
+from chalicelib.config import PasswordPolicy, Settings
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.domain.operators import OperatorPresence
 from chalicelib.domain.presence import TeamMember
@@ -53,6 +55,7 @@ def operator_lead_view(lead: LeadModel) -> dict[str, Any]:
     """The lead as the operator UI shows it: with the dialog's unread count."""
     view = lead_view(lead)
     view["unread"] = int(lead.unread or 0)
+    view["wait_started_at"] = lead.wait_started_at
     return view
 
 
@@ -149,7 +152,8 @@ def bot_view(bot: BotModel) -> dict[str, Any]:
         "allow_messages_with_operator": bool(bot.bot_messages_with_operator),
         "api_key_hint": "…" + (bot.api_key_hint or ""),
         "scripts": {"return": list(bot.return_script or []),
-                    "operator_transfer": list(bot.operator_transfer_script or [])},
+                    "operator_transfer": list(bot.operator_transfer_script or []),
+                    "unanswered": list(bot.unanswered_script or [])},
         "created_at": bot.created_at,
         "updated_at": bot.updated_at,
     }
@@ -185,6 +189,12 @@ def operator_presence_view(entry: OperatorPresence) -> dict[str, Any]:
         "connected_at": entry.connected_at,
     }
 # --- signing in (schemas_auth.py) ------------------------------------------------------------------
+
+
+def me_view(operator: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """`/api/me`: who signed in, and what the UI's waiting clocks need: the threshold of the
+    "waiting too long" mark and the server's time (the UI corrects its clock's skew by it)."""
+    return {**operator.view(), "waiting_too_long_seconds": settings.waiting_too_long_seconds, "now": iso(now)}
 
 
 def password_policy_view(policy: PasswordPolicy) -> dict[str, Any]:

@@ -43,6 +43,9 @@ class Access:
     streams: frozenset[str] = frozenset()
     # May queue webhook wake-ups (sqs:SendMessage on the wake-up queue, docs/webhooks.md).
     wakeups: bool = False
+    # May publish to the supervisors' SNS topic (sns:Publish on that topic only; the escalation
+    # ladder, docs/notifications.md).
+    supervisors: bool = False
     # Cognito actions on the operators' user pool (never on every pool).
     cognito: tuple[str, ...] = ()
     # May keep the bots' API Gateway keys in step (create, rotate, enable, disable: infra/bot_limits.py).
@@ -111,11 +114,13 @@ FUNCTIONS: dict[str, Access] = {
         wakeups=True,
         timeout_seconds=60,
     ),
-    # Per minute: reminders (R14) and the waiting-room escalation (docs/notifications.md).
+    # Per minute: reminders (R14) and the escalation ladder (docs/notifications.md): its
+    # supervisor rung enqueues the bot's `dialog.escalated` webhook and publishes to SNS.
     "SendReminders": _access(
         read="leads",
-        write="notifications escalations connections",
+        write="notifications escalations connections deliveries",
         manage_connections=True,
+        supervisors=True,
         timeout_seconds=55,
     ),
     # Per minute: closes the websockets of disabled or deleted operators (AdminGetUser per

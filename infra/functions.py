@@ -35,6 +35,7 @@ from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -208,6 +209,12 @@ class HandoverFunctions(Construct):
         # The app sends to it by URL. Not by name: `chalice package` imports app.py with these
         # variables set, and a token in the trigger's name would break the template.
         environment["HANDOVER_WEBHOOK_WAKEUPS_QUEUE_URL"] = self.wakeups.queue_url
+        # The escalation ladder's supervisor channel (docs/notifications.md): supervisors
+        # subscribe to it (e-mail, SMS, a chat bridge) in the console; only the scheduled
+        # function may publish (infra/access.py `supervisors`), over TLS only.
+        self.supervisors = sns.Topic(self, "Supervisors", topic_name=f"{stage.stack_name}-supervisors",
+                                     display_name=f"Handover {stage.name} escalations", enforce_ssl=True)
+        environment["HANDOVER_SUPERVISOR_TOPIC_ARN"] = self.supervisors.topic_arn
 
         # Chalice needs a region to build the template (it is only written into it).
         os.environ.setdefault("AWS_DEFAULT_REGION", Stack.of(self).region)
@@ -346,6 +353,9 @@ class HandoverFunctions(Construct):
         if access.wakeups:
             statements.append(iam.PolicyStatement(sid="QueueWakeups", actions=["sqs:SendMessage"],
                                                   resources=[self.wakeups.queue_arn]))
+        if access.supervisors:
+            statements.append(iam.PolicyStatement(sid="PublishEscalations", actions=["sns:Publish"],
+                                                  resources=[self.supervisors.topic_arn]))
         if access.cognito:
             if not self.user_pool_id:
                 raise ValueError("infra/access.py grants Cognito actions but the functions have no user pool id")

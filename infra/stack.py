@@ -30,7 +30,10 @@ LOCAL_ONLY_SETTINGS = frozenset({
     "HANDOVER_COGNITO_JWKS_URL",  # derived from the issuer
     "HANDOVER_SCHEDULE_SECONDS",  # 60 s: the schedules' rate(1 minute)
     "HANDOVER_REMINDER_AFTER_SECONDS",  # one schedule period (R14: "for a minute")
-    "HANDOVER_WAITING_TOO_LONG_SECONDS",  # 5 minutes (docs/notifications.md)
+    "HANDOVER_SNS_ENDPOINT",  # moto's SNS; in AWS the supervisor topic is named by its ARN
+    "HANDOVER_SUPERVISOR_TOPIC",  # its name, for the local runtime (infra/ sets its ARN)
+    # The ladder's last rung (docs/notifications.md) is off by default and has no Stage field yet.
+    "HANDOVER_RETURN_TO_BOT_SECONDS",
     "HANDOVER_TOKEN_CHECK_SECONDS",  # 60 s: revocation within a minute (docs/security.md)
     "HANDOVER_REAUTH_SECONDS",  # 30 s: websocket clients re-confirm their token (docs/security.md)
 })
@@ -75,6 +78,9 @@ class HandoverStack(Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "Handover",
             "POWERTOOLS_LOG_LEVEL": stage.log_level,
             "HANDOVER_TRACE_AWS_CALLS": "true" if stage.trace_aws_calls else "false",
+            # The escalation ladder's rungs (docs/notifications.md).
+            "HANDOVER_WAITING_TOO_LONG_SECONDS": str(stage.waiting_too_long_seconds),
+            "HANDOVER_ESCALATE_TO_SUPERVISOR_SECONDS": str(stage.escalate_to_supervisor_seconds or "off"),
         }
         self.functions = HandoverFunctions(
             self, "Functions", stage=stage, tables=self.tables, environment=self.function_environment,

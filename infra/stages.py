@@ -48,6 +48,11 @@ class Stage:
     # AWS Backup of the tables (infra/backup.py), beside PITR: days a daily recovery point is
     # kept, and a weekly one (0: no weekly rule).
     backup_daily_days: int = 7
+    # The escalation ladder (docs/notifications.md), seconds from when a lead's wait began:
+    # the broadcast to every operator (N), the supervisor channel (M: the supervisors' SNS
+    # topic and the bot's `dialog.escalated` webhook; 0 = off).
+    waiting_too_long_seconds: int = 300
+    escalate_to_supervisor_seconds: int = 900
     backup_weekly_days: int = 0
 
     @property

@@ -94,6 +94,8 @@ def app_environment(*, port: int, dynamodb_endpoint: str, moto_endpoint: str) ->
         "HANDOVER_ATTACHMENTS_BUCKET": ATTACHMENTS_BUCKET,
         "HANDOVER_COGNITO_ENDPOINT": moto_endpoint,
         "HANDOVER_SQS_ENDPOINT": moto_endpoint,
+        # The escalation ladder's supervisor topic lives in moto too (found by its name).
+        "HANDOVER_SNS_ENDPOINT": moto_endpoint,
         # boto3's apigatewaymanagementapi client posts to {endpoint}/@connections/{id}.
         "HANDOVER_WS_MANAGEMENT_ENDPOINT": base,
         "HANDOVER_WS_URL": f"ws://127.0.0.1:{port}/ws",

@@ -40,7 +40,8 @@ def check_bot_fields(body: Any, *, creating: bool, local: bool) -> BotFields:
     if bot.allow_messages_with_operator is not UNSET:
         fields["bot_messages_with_operator"] = bot.allow_messages_with_operator
     if bot.scripts is not UNSET:
-        for name, texts in (("return", bot.scripts.return_), ("operator_transfer", bot.scripts.operator_transfer)):
+        for name, texts in (("return", bot.scripts.return_), ("operator_transfer", bot.scripts.operator_transfer),
+                            ("unanswered", bot.scripts.unanswered)):
             if texts is not UNSET:
                 fields[f"{name}_script"] = list(texts or [])
     return cast(BotFields, fields)

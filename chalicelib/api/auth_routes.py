@@ -15,7 +15,7 @@ from chalicelib.api.operator_auth import current_operator
 from chalicelib.auth.cognito import NEW_PASSWORD_REQUIRED, Challenge, SignInResult, Tokens, TotpSecret
 from chalicelib.auth.tickets import issue_ticket
 from chalicelib.bootstrap import services
-from chalicelib.views import challenge_view, password_policy_view, totp_setup_view
+from chalicelib.views import challenge_view, me_view, password_policy_view, totp_setup_view
 
 auth_api = Blueprint(__name__)
 
@@ -116,7 +116,8 @@ def refresh() -> Any:
 @auth_api.route("/api/me", methods=["GET"])
 @handles_errors
 def me() -> Any:
-    return json_response(current_operator(auth_api.current_request).view())
+    runtime = services()
+    return json_response(me_view(current_operator(auth_api.current_request), runtime.settings, runtime.clock.now()))
 
 
 @auth_api.route("/api/ws-ticket", methods=["POST"], content_types=ANY_CONTENT)

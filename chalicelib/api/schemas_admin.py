@@ -27,10 +27,12 @@ ScriptTexts = Annotated[
 
 
 class BotScriptsInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """The messages the bot sends when the dialog returns to it, and when an operator joins."""
+    """The messages the bot sends when the dialog returns to it, when an operator joins, and
+    when the escalation ladder gives an unanswered lead back to it (docs/notifications.md)."""
 
     return_: ScriptTexts | None | UnsetType = msgspec.field(default=UNSET, name="return")
     operator_transfer: ScriptTexts | None | UnsetType = UNSET
+    unanswered: ScriptTexts | None | UnsetType = UNSET
 
 
 class BotInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -61,6 +63,7 @@ class BotCreateInput(BotInput, kw_only=True):
 class BotScripts(msgspec.Struct):
     return_: list[str] = msgspec.field(name="return")
     operator_transfer: list[str]
+    unanswered: list[str]
 
 
 class Bot(msgspec.Struct):
@@ -70,7 +73,8 @@ class Bot(msgspec.Struct):
         "id": "bot_mfrggzdfmztwq2lk", "name": "Support bot", "webhook_url": "https://bots.example.com/handover",
         "webhook_disabled_at": None, "webhook_disabled_reason": None, "enabled": True,
         "allow_messages_with_operator": False, "api_key_hint": "…x9Qa",
-        "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."]},
+        "scripts": {"return": ["The bot is back, {{name}}."], "operator_transfer": ["An operator joined."],
+                    "unanswered": []},
         "created_at": "2026-11-25T08:00:00.000Z", "updated_at": "2026-11-25T08:00:00.000Z"}
 
     id: str

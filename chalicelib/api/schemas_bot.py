@@ -91,7 +91,7 @@ class Message(msgspec.Struct, kw_only=True):
     created_at: Time
     sent_at: Time | UnsetType = UNSET
     operator: str | UnsetType = UNSET
-    system_script: Literal["return", "operator_transfer"] | UnsetType = UNSET
+    system_script: Literal["return", "operator_transfer", "unanswered"] | UnsetType = UNSET
     event: str | UnsetType = UNSET
     delivery: Literal["sent", "delivered", "failed"] | UnsetType = UNSET
     dialog: Dialog

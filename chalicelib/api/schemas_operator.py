@@ -61,6 +61,17 @@ class Operator(msgspec.Struct):
     admin: bool
 
 
+class Me(Operator):
+    """`/api/me`: the operator, and what the UI needs to run the waiting clocks."""
+
+    example: ClassVar[dict[str, Any]] = {**Operator.example, "waiting_too_long_seconds": 300,
+                                         "now": "2026-11-25T08:05:00.000Z"}
+
+    waiting_too_long_seconds: Annotated[float, Meta(gt=0, description=(
+        "A dialog whose wait began this long ago is marked \"waiting too long\" (the ladder's broadcast rung)."))]
+    now: Annotated[Time, Meta(description="The server's clock, so the UI can correct its own for skew.")]
+
+
 class Tokens(msgspec.Struct, kw_only=True):
     example: ClassVar[dict[str, Any]] = {
         "access_token": "eyJraWQiOi…", "id_token": "eyJraWQiOi…", "refresh_token": "eyJjdHkiOi…",
@@ -101,6 +112,7 @@ class DialogSummary(msgspec.Struct):
         "lead_id": schemas.Lead.example["id"], "bot_id": schemas.Lead.example["bot"], "name": "Anna",
         "avatar_url": None, "messenger": "telegram", "state": "waiting", "operators": [],
         "last_activity_at": "2026-11-25T08:05:00.000Z", "unread": 2,
+        "wait_started_at": "2026-11-25T08:04:10.000Z",
         "last_message": {"seq": 7, "from": "lead", "text": "hello", "at": "2026-11-25T08:05:00.000Z"}}
 
     lead_id: str
@@ -112,6 +124,9 @@ class DialogSummary(msgspec.Struct):
     operators: list[str]
     last_activity_at: Time
     unread: Annotated[int, Meta(ge=0)]
+    wait_started_at: Annotated[Time, Meta(description=(
+        "When the lead's current wait for an operator began: entering Waiting, or with operators the first "
+        "lead message no operator has answered yet; null when nobody waits (docs/notifications.md)."))] | None
     last_message: LastMessage | None
 
 
@@ -153,10 +168,11 @@ class MessageWindow(msgspec.Struct):
 class Lead(schemas.Lead):
     """The lead as the operator UI shows it: with the dialog's unread count."""
 
-    example: ClassVar[dict[str, Any]] = {**schemas.Lead.example, "unread": 0,
+    example: ClassVar[dict[str, Any]] = {**schemas.Lead.example, "unread": 0, "wait_started_at": None,
                                          "dialog": {"state": "operator", "operators": ["alice"]}}
 
     unread: Annotated[int, Meta(ge=0)]
+    wait_started_at: Annotated[Time, Meta(description="As in DialogSummary.")] | None
 
 
 class Attachment(schemas.Attachment):
@@ -181,7 +197,7 @@ class Message(msgspec.Struct, kw_only=True):
     created_at: Time
     sent_at: Time | UnsetType = UNSET
     operator: str | UnsetType = UNSET
-    system_script: Literal["return", "operator_transfer"] | UnsetType = UNSET
+    system_script: Literal["return", "operator_transfer", "unanswered"] | UnsetType = UNSET
     event: str | UnsetType = UNSET
     delivery: Literal["sent", "delivered", "failed"] | UnsetType = UNSET
 

@@ -80,6 +80,7 @@ class BotFields(TypedDict, total=False):
     bot_messages_with_operator: bool
     return_script: list[str]
     operator_transfer_script: list[str]
+    unanswered_script: list[str]
 
 
 class MessageWindow(msgspec.Struct, frozen=True):

@@ -9,6 +9,8 @@ States and transitions (see docs/dialog-state-machine.md):
     operator  --leave(op), others-->  operator     (OperatorLeft)
     operator  --leave(last op)-->     waiting      (OperatorLeft, DialogWaiting)   no script runs
     waiting   --resolve(op)-->        bot          (ReturnedToBot, SystemScriptDue return)
+    waiting   --give_back-->          bot          (ReturnedToBot, SystemScriptDue unanswered)
+    operator  --give_back-->          bot          (ReturnedToBot, SystemScriptDue unanswered)
     operator  --resolve(participant)-> bot         (ReturnedToBot, SystemScriptDue return)
     bot       --leave(op)-->          bot          nothing (the operator stops following it)
 
@@ -36,11 +38,13 @@ from chalicelib.domain.events import (
     SystemScriptDue,
 )
 
-__all__ = ["Dialog", "DialogState", "Transition", "handoff", "start", "leave", "resolve", "ensure_can_send",
-           "ensure_bot_may_speak"]
+__all__ = ["Dialog", "DialogState", "Transition", "handoff", "start", "leave", "resolve", "give_back",
+           "ensure_can_send", "ensure_bot_may_speak"]
 
 OPERATOR_TRANSFER_SCRIPT = "operator_transfer"
 RETURN_SCRIPT = "return"
+# The escalation ladder's last rung gives an unanswered lead back to the bot (docs/notifications.md).
+UNANSWERED_SCRIPT = "unanswered"
 
 
 class Dialog(msgspec.Struct, frozen=True):
@@ -133,6 +137,23 @@ def resolve(dialog: Dialog, operator: str) -> Transition:
         (
             ReturnedToBot(after.state, after.operators, operator=operator, previous_operators=dialog.operators),
             SystemScriptDue(after.state, after.operators, script=RETURN_SCRIPT),
+        ),
+    )
+
+
+def give_back(dialog: Dialog) -> Transition:
+    """Nobody answered the lead in time (the escalation ladder's last rung): the bot takes the
+    dialog back from Waiting or from its operators, and its Unanswered script runs. Not an
+    operator's action: the event names no operator. Already with the bot: nothing."""
+    if dialog.state is DialogState.BOT:
+        return _unchanged(dialog)
+    after = Dialog(DialogState.BOT, ())
+    return Transition(
+        dialog,
+        after,
+        (
+            ReturnedToBot(after.state, after.operators, operator="", previous_operators=dialog.operators),
+            SystemScriptDue(after.state, after.operators, script=UNANSWERED_SCRIPT),
         ),
     )
 

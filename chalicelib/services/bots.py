@@ -56,6 +56,7 @@ class BotService:
             webhook_secret=secret,
             return_script=fields.get("return_script", []),
             operator_transfer_script=fields.get("operator_transfer_script", []),
+            unanswered_script=fields.get("unanswered_script", []),
             enabled=fields.get("enabled", True),
             bot_messages_with_operator=fields.get("bot_messages_with_operator", False),
             created_at=now,

@@ -243,6 +243,24 @@ class DialogService:
         """Mark resolved and return to bot (R7)."""
         return self._operator_transition(lead_id, operator, lambda d: machine.resolve(d, operator))
 
+    def give_back_unanswered(self, lead_id: str, wait_started_at: str) -> bool:
+        """The escalation ladder's last rung: the lead still waits since `wait_started_at`, so
+        the bot takes the dialog back (its Unanswered script runs). False when the lead was
+        answered (or its wait began again) since the ladder decided: the transaction is
+        conditioned on the lead as read here, so an answer racing it wins."""
+
+        def attempt() -> bool:
+            lead = self.store.get_lead(lead_id)
+            if lead is None or lead.wait_started_at != wait_started_at:
+                return False
+            transition = machine.give_back(dialog_of(lead))
+            if not transition.changed:
+                return False
+            self._commit_transition(lead, transition, self.store.get_bot(lead.bot_id), actor=None)
+            return True
+
+        return self._retrying(attempt)
+
     def edit_lead(self, lead_id: str, operator: str, changes: LeadChanges) -> LeadModel:
         """The operator edits the lead (R3)."""
         def attempt() -> LeadModel:

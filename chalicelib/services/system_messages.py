@@ -32,7 +32,9 @@ def transition_messages(lead: LeadModel, transition: Transition, bot: BotModel |
         if isinstance(event, SystemScriptDue):
             templates: list[str] = []
             if bot is not None:
-                templates = bot.return_script if event.script == machine.RETURN_SCRIPT else bot.operator_transfer_script
+                templates = {machine.RETURN_SCRIPT: bot.return_script,
+                             machine.OPERATOR_TRANSFER_SCRIPT: bot.operator_transfer_script,
+                             machine.UNANSWERED_SCRIPT: bot.unanswered_script}.get(event.script) or []
             for text in scripts.render_all(list(templates or []), attributes, lead.name):
                 seq += 1
                 messages.append(MessageModel(lead.id, seq, sender="bot", text=text, system_script=event.script,
@@ -42,6 +44,8 @@ def transition_messages(lead: LeadModel, transition: Transition, bot: BotModel |
         if note is None:
             continue
         operator = getattr(event, "operator", "") or ""
+        if isinstance(event, ReturnedToBot) and not operator:
+            note = "Nobody answered in time: the dialog returned to the bot"
         if isinstance(event, DialogWaiting) and event.reason not in ("", "handoff", "operator_left"):
             note = note + f" ({event.reason})"
         seq += 1

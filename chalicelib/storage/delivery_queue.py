@@ -70,6 +70,13 @@ def _if_unchanged(update: Callable[[], object]) -> bool:
 
 
 class DeliveryQueue:
+    # --- adding outside a dialog change ---------------------------------------------------
+    def add(self, item: DeliveryModel) -> None:
+        """An event that no dialog change carries (the escalation ladder's `dialog.escalated`):
+        ONE conditional PutItem; its position sorts after the lead's current `seq`, so it keeps
+        the lead's order like a lead edit's item (webhooks/outbox.py)."""
+        item.save(condition=DeliveryModel.position.does_not_exist())
+
     # --- reading ------------------------------------------------------------------------
     def due_leads(self, now: str, limit_per_shard: int) -> list[str]:
         """The leads with an item whose retry time (or a dead function's lease) has passed,

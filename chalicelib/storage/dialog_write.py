@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.dialog import Dialog
 from chalicelib.domain.dialog_state import DialogState
+from chalicelib.domain.wait_clock import unanswered_since, wait_started_at
 from chalicelib.storage.counters import CounterModel
 from chalicelib.storage.deliveries import DeliveryModel
 from chalicelib.storage.dialogs import last_message_of, summary_of
@@ -189,6 +190,7 @@ class DialogWrite:
                 actions.append(LeadModel.last_message.set(lead.last_message))
         lead.last_activity_at = now
         actions.append(LeadModel.last_activity_at.set(now))
+        actions += self._wait_clock(lead, messages, now)
         if unread is None:
             lead.unread = 0
             actions.append(LeadModel.unread.set(0))
@@ -197,6 +199,24 @@ class DialogWrite:
             actions.append(LeadModel.unread.set(lead.unread))
         self._update(lead, actions, self._unchanged())
         self._refresh_mine_copies(lead, mine_copies)
+
+    def _wait_clock(self, lead: LeadModel, messages: list[MessageModel], now: str) -> list[Any]:
+        """The waiting clock's attributes after this change (domain/wait_clock.py): SET or
+        REMOVE actions inside the update that is written anyway, and only for those that
+        change, so a lead's second unanswered message changes no index."""
+        state = DialogState(lead.dialog_state)
+        unanswered = unanswered_since(lead.unanswered_since, state, (m.sender for m in messages), now)
+        started = wait_started_at(state, lead.waiting_since, unanswered)
+        wanted = {"unanswered_since": unanswered, "wait_started_at": started,
+                  "clock_key": self.store.clock_key(lead.id) if started else None}
+        actions: list[Any] = []
+        for name, value in wanted.items():
+            if getattr(lead, name, None) == value:
+                continue
+            attribute = getattr(LeadModel, name)
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
+            setattr(lead, name, value)
+        return actions
 
     def _refresh_mine_copies(self, lead: LeadModel, operators: Iterable[str]) -> None:
         """The Mine-tab copy of every operator in the dialog."""

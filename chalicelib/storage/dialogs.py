@@ -72,6 +72,9 @@ class DialogStore:
     def waiting_key(self, lead_id: str) -> str:
         return f"waiting#{tab_shard(self.tab_shards, lead_id)}"
 
+    def clock_key(self, lead_id: str) -> str:
+        return f"clock#{tab_shard(self.tab_shards, lead_id)}"
+
     # --- reads --------------------------------------------------------------------------
     @staticmethod
     def _connection() -> Connection:
@@ -165,6 +168,19 @@ class DialogStore:
                     found.append((item.id, item.waiting_since))
         return found
 
+    def waits_started(self, oldest: str, newest: str) -> list[tuple[str, str]]:
+        """(lead id, wait_started_at) of every dialog whose lead has waited for an operator
+        since a moment in (oldest, newest] and still does: one Query per tab shard of the
+        sparse, keys-only `wait-clock` index."""
+        found: list[tuple[str, str]] = []
+        for shard in range(max(1, self.tab_shards)):
+            for item in LeadModel.wait_clock_index.query(
+                f"clock#{shard}", LeadModel.wait_started_at.between(oldest, newest)
+            ):
+                if item.wait_started_at and item.wait_started_at > oldest:
+                    found.append((item.id, item.wait_started_at))
+        return found
+
     def oldest_waiting_since(self) -> str | None:
         """When the longest-waiting dialog on Waiting entered it (None: nobody waits): the first
         key of each tab shard of the `waiting-since` index, one Query of one item per shard."""
@@ -213,6 +229,9 @@ def summary_of(lead: LeadModel) -> dict[str, Any]:
         "operators": list(lead.operators or []),
         "last_activity_at": lead.last_activity_at,
         "unread": int(lead.unread or 0),
+        # When the lead's current wait for an operator began (domain/wait_clock.py); None
+        # when nobody waits. The UI runs its clock and the "waiting too long" mark from it.
+        "wait_started_at": lead.wait_started_at,
         "last_message": None
         if last is None
         else {"seq": int(last.seq), "from": last.sender, "text": last.text or "", "at": last.at},

@@ -68,6 +68,8 @@ class BotModel(Model):
     # System scripts (R7, R10): message texts with {{attribute}} placeholders.
     return_script = ListAttribute(of=UnicodeAttribute, default=list)
     operator_transfer_script = ListAttribute(of=UnicodeAttribute, default=list)
+    # Run when the escalation ladder gives an unanswered lead back to the bot (docs/notifications.md).
+    unanswered_script = ListAttribute(of=UnicodeAttribute, default=list)
     enabled = BooleanAttribute(default=True)
     # The bot's own messages while an operator is in the dialog: refused (409) unless allowed.
     bot_messages_with_operator = BooleanAttribute(default=False)
@@ -101,6 +103,20 @@ class WaitingSinceIndex(GlobalSecondaryIndex):
 
     waiting_key = UnicodeAttribute(hash_key=True)
     waiting_since = UnicodeAttribute(range_key=True)
+
+
+class WaitClockIndex(GlobalSecondaryIndex):
+    """Every dialog whose lead waits for an operator, by when the wait began (the escalation
+    ladder, docs/notifications.md). Sparse: `clock_key` is set exactly while `wait_started_at`
+    is. Keys only, so DynamoDB writes it only when a wait starts or ends (the keys change
+    then), never for the messages in between."""
+
+    class Meta:
+        index_name = "wait-clock"
+        projection = KeysOnlyProjection()
+
+    clock_key = UnicodeAttribute(hash_key=True)
+    wait_started_at = UnicodeAttribute(range_key=True)
 
 
 class AllDialogsIndex(GlobalSecondaryIndex):
@@ -153,6 +169,12 @@ class LeadModel(Model):
     # Absent on items written before it existed, which reads as 0.
     lead_version = NumberAttribute(default=0)
     waiting_since = UnicodeAttribute(null=True)
+    # The waiting clock (domain/wait_clock.py): the first lead message no operator answered
+    # yet, and when the current wait began (`waiting_since` on Waiting, `unanswered_since`
+    # with operators), with its sparse index key `clock_key` ("clock#<shard>").
+    unanswered_since = UnicodeAttribute(null=True)
+    wait_started_at = UnicodeAttribute(null=True)
+    clock_key = UnicodeAttribute(null=True)
     last_message = LastMessage(null=True)
     waiting_key = UnicodeAttribute(null=True)
     all_key = UnicodeAttribute()
@@ -160,6 +182,7 @@ class LeadModel(Model):
     waiting = WaitingIndex()
     all_dialogs = AllDialogsIndex()
     waiting_since_index = WaitingSinceIndex()
+    wait_clock_index = WaitClockIndex()
 
 
 # --- the Mine tab -----------------------------------------------------------------------

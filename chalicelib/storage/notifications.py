@@ -10,9 +10,10 @@ escalations (docs/notifications.md).
   `pending` = "pending", sorted by `pending_since`. The tick's ONE Query is
   `pending = "pending" AND pending_since <= now - delay`.
 
-`escalations`: one item per waiting-room crossing already pushed as
-`dialog.waiting_too_long` (`crossing` = `<lead id>#<waiting_since>`), kept a day by TTL,
-so a late, repeated or overlapping tick never escalates the same crossing twice.
+`escalations`: one item per wait that climbed the escalation ladder (`crossing` =
+`<lead id>#<wait_started_at>`), with the highest `rung` it reached, kept a day past its last
+rung by TTL, so a late, repeated or overlapping tick never fires a rung twice, nor a lower
+rung after a higher one.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class EscalationModel(Model):
     crossing = UnicodeAttribute(hash_key=True)
     escalated_at = UnicodeAttribute()
     expires_at = TTLAttribute()
+    # The highest rung fired for this wait (absent on marks written before the ladder: rung 1).
+    rung = NumberAttribute(null=True)
 
 
 class Pending(msgspec.Struct, frozen=True):
@@ -169,6 +172,23 @@ class NotificationStore:
 
 
 class EscalationMarks:
+    def climb(self, lead_id: str, wait_started_at: str, rung: int, now: datetime) -> bool:
+        """Record that this wait reached `rung`; False if it already reached it or a higher
+        one. ONE conditional PutItem (the mark holds nothing but the rung)."""
+        mark = EscalationModel(f"{lead_id}#{wait_started_at}", escalated_at=iso(now), rung=rung,
+                               expires_at=now + ESCALATION_TTL)
+        condition = EscalationModel.crossing.does_not_exist() | (EscalationModel.rung < rung)
+        if rung > 1:
+            # A mark from before the ladder has no rung: it stands for rung 1.
+            condition = condition | EscalationModel.rung.does_not_exist()
+        try:
+            mark.save(condition=condition)
+        except PutError as error:
+            if condition_failed(error):
+                return False
+            raise
+        return True
+
     def first_time(self, lead_id: str, waiting_since: str, now: datetime) -> bool:
         """Record that this crossing is escalated; False if it already was. ONE
         conditional PutItem."""

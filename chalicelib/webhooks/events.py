@@ -16,12 +16,13 @@ from typing import Any
 
 from chalicelib.domain.events import DialogEvent, DialogWaiting, OperatorJoined, ReturnedToBot, SystemScriptDue
 from chalicelib.services.changes import Change
-from chalicelib.storage.models import MessageModel
+from chalicelib.storage.models import LeadModel, MessageModel
 from chalicelib.text import dumps
 from chalicelib.views import dialog_view, lead_view, webhook_message_view
 
 MESSAGE_CREATED = "message.created"
 LEAD_UPDATED = "lead.updated"
+DIALOG_ESCALATED = "dialog.escalated"
 EVENT_TYPES = (
     MESSAGE_CREATED,
     "dialog.operator_joined",
@@ -29,6 +30,7 @@ EVENT_TYPES = (
     "dialog.waiting",
     "dialog.returned_to_bot",
     LEAD_UPDATED,
+    DIALOG_ESCALATED,
 )
 
 
@@ -91,6 +93,18 @@ def events_of(change: Change, at: str, new_id: Callable[[], str] = new_event_id)
     if change.lead_updated and change.actor and not change.created:
         add(LEAD_UPDATED, change.actor, {"lead": lead_view(lead)})
     return out
+
+
+def escalated_event(lead: LeadModel, rung: int, waiting_seconds: int, at: str,
+                    new_id: Callable[[], str] = new_event_id) -> Outgoing:
+    """`dialog.escalated`: the lead's wait reached the ladder's supervisor rung (no dialog
+    change carries it: the scheduled function enqueues it on its own)."""
+    event_id = new_id()
+    payload = {"id": event_id, "type": DIALOG_ESCALATED, "timestamp": at,
+               "data": {"bot_id": lead.bot_id, "lead": {"id": lead.id, "lead_ref": lead.lead_ref},
+                        "dialog": dialog_view(lead), "operator": None, "rung": rung,
+                        "wait_started_at": lead.wait_started_at, "waiting_seconds": waiting_seconds}}
+    return Outgoing(event_id, DIALOG_ESCALATED, _dumps(payload))
 
 
 def _event_operator(event: DialogEvent, actor: str | None) -> str | None:

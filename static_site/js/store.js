@@ -9,6 +9,7 @@ import { advanceThrough, applyListChange, mergeMessages, reduceLiveEvent } from 
 import { Alerts } from './alerts.js';
 import { Sounds, isHidden } from './sounds.js';
 import { TeamPresence } from './presence.js';
+import { CLOCK_TICK_MS, skewOf } from './wait_clock.js';
 
 export const TABS = ['waiting', 'mine', 'all'];
 const OLDER_PAGE = 50;
@@ -50,6 +51,9 @@ export class Store {
       team: {}, // username -> { presence, status, open_dialogs } (presence.js)
       presence: null, // this operator's own
       unseen: 0, // alerts that came while the page was hidden: the title and the favicon badge
+      // The waiting clocks' threshold and skew (wait_clock.js), from /api/me; `now` moves them.
+      clock: null,
+      now: Date.now(),
     };
     this.presence = new TeamPresence(this);
     // A new state object, so that the views see the sound toggle change.
@@ -117,9 +121,11 @@ export class Store {
     document.addEventListener('visibilitychange', this.onVisibility);
     this.live.start();
     this.loadBots();
+    this.loadClock();
     this.loadCounts();
     this.loadList();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.clockTimer = setInterval(() => this.set({ now: Date.now() }), CLOCK_TICK_MS);
   }
 
   stop() {
@@ -127,6 +133,7 @@ export class Store {
     this.alerts.stop();
     document.removeEventListener('visibilitychange', this.onVisibility);
     clearInterval(this.sweepTimer);
+    clearInterval(this.clockTimer);
     this.live.stop();
   }
 
@@ -215,6 +222,18 @@ export class Store {
       this.set({ bots });
     } catch (_) {
       // Names are a nicety: without them the bot's id is shown.
+    }
+  }
+
+  // The server's threshold of the "waiting too long" mark, and its clock (wait_clock.js).
+  async loadClock() {
+    try {
+      const sent = Date.now();
+      const me = await this.api.get('/api/me');
+      const clock = { thresholdSeconds: Number(me.waiting_too_long_seconds) || 0, skewMs: skewOf(me.now, sent, Date.now()) };
+      this.set({ clock, now: Date.now() });
+    } catch (_) {
+      // Without it the clocks run on the page's own time and nothing is marked; the frames still mark.
     }
   }
 

@@ -346,7 +346,7 @@ def test_admin_manages_bots(api, client):
     bot_id = created.body["bot"]["id"]
     api_key, secret = created.body["api_key"], created.body["webhook_secret"]
     assert api_key.startswith(f"hbk.{bot_id}.") and secret.startswith("whsec_")
-    assert created.body["bot"]["scripts"] == {"return": ["Bye {{name}}"], "operator_transfer": []}
+    assert created.body["bot"]["scripts"] == {"return": ["Bye {{name}}"], "operator_transfer": [], "unanswered": []}
 
     def bot_api_status(key):
         return client.http.get("/bot/v1/leads/x", headers={"Authorization": f"Bearer {key}"}).status_code
@@ -361,7 +361,7 @@ def test_admin_manages_bots(api, client):
     allowed = api.patch(f"/api/admin/bots/{bot_id}", {"allow_messages_with_operator": True}, as_=ADMIN)
     assert allowed.status == 200 and allowed.body["allow_messages_with_operator"] is True
     assert api.patch(f"/api/admin/bots/{bot_id}", {"allow_messages_with_operator": "yes"}, as_=ADMIN).status == 422
-    assert edited.body["scripts"] == {"return": ["Bye {{name}}"], "operator_transfer": ["Hi"]}
+    assert edited.body["scripts"] == {"return": ["Bye {{name}}"], "operator_transfer": ["Hi"], "unanswered": []}
     assert bot_api_status(api_key) == 401  # a disabled bot's key does not work
     api.patch(f"/api/admin/bots/{bot_id}", {"enabled": True}, as_=ADMIN)
 

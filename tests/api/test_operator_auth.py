@@ -21,7 +21,10 @@ def test_login_answers_tokens_that_work(api):
     assert body["operator"] == {"username": OPERATOR, "admin": False}
     assert body["refresh_token"] and body["id_token"] and body["expires_in"] > 0
     me = api.get("/api/me", token=body["access_token"])
-    assert me.status == 200 and me.body == {"username": OPERATOR, "admin": False}
+    assert me.status == 200
+    # + what the waiting clocks need: the mark's threshold and the server's time
+    assert me.body == {"username": OPERATOR, "admin": False, "waiting_too_long_seconds": 300.0, "now": me.body["now"]}
+    assert me.body["now"].endswith("Z") and len(me.body["now"]) == len("2026-11-25T08:00:00.000Z")
 
     refreshed = api.post("/api/auth/refresh", {"refresh_token": body["refresh_token"]}, as_=None)
     assert refreshed.status == 200

@@ -164,7 +164,7 @@ def test_the_function_package_is_small_and_leaves_the_sdk_to_the_runtime(synth):
 # -- least privilege --------------------------------------------------------------------
 
 # cognito-idp: only what `cognito` declares, only on the operators' pool (checked below).
-DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "execute-api:", "logs:", "cognito-idp:", "apigateway:")
+DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "execute-api:", "logs:", "cognito-idp:", "apigateway:", "sns:")
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
@@ -215,6 +215,12 @@ def test_each_function_may_touch_only_what_it_uses(synth, function):
     assert sorted(a for s in attachments for a in as_list(s["Action"])) == sorted(access.attachments)
     for statement in attachments:
         assert render(statement["Resource"]).endswith("/uploads/*")
+    # The escalation ladder's supervisor channel: Publish, on the supervisors' topic only.
+    publishing = [s for s in statements if str(s["Action"]).count("sns:")]
+    assert bool(publishing) == access.supervisors
+    for statement in publishing:
+        assert as_list(statement["Action"]) == ["sns:Publish"]
+        assert re.fullmatch(r"\{FunctionsSupervisors[A-Za-z0-9]*\}", render(statement["Resource"])), statement
     pool = [s for s in statements if str(s["Action"]).count("cognito-idp:")]
     assert sorted(a for s in pool for a in as_list(s["Action"])) == sorted(access.cognito)
     for statement in pool:
@@ -375,7 +381,11 @@ def test_operators_sign_in_with_cognito_safely(synth, template):
 # -- operations -------------------------------------------------------------------------
 
 def test_alarms_cover_api_functions_dead_letters_and_tables_and_notify_sns(synth, template):
-    topic_id, _ = synth.one("AWS::SNS::Topic")
+    # Two topics: the alarms' and the escalation ladder's supervisors' (docs/notifications.md).
+    topics = synth.of_type("AWS::SNS::Topic")
+    [topic_id] = [name for name in topics if name.startswith("MonitoringAlarms")]
+    [supervisors] = [name for name in topics if name.startswith("FunctionsSupervisors")]
+    assert len(topics) == 2 and supervisors != topic_id
     template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": ALARM_EMAIL})
     alarms = {render(a["Properties"]["AlarmName"]): a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()}
     for props in alarms.values():

@@ -252,6 +252,7 @@ def _seed_waiting_leads(count: int, since: str) -> None:
             batch.save(LeadModel(
                 f"ld_seed{n:05d}", bot_id="bt_seed", lead_ref=f"seed:{n}", created_at=since, last_activity_at=since,
                 dialog_state="waiting", waiting_since=since, waiting_key="waiting#0", all_key="all#0",
+                wait_started_at=since, clock_key="clock#0",
             ))
 
 
@@ -271,12 +272,13 @@ def test_a_tick_is_one_query_plus_one_push_per_due_connection(room, aws, leads):
     assert aws.dynamodb() == ["Query"]
     assert sorted(room.management.attempts) == sorted([room.ids["carol"], room.ids["carol2"], room.ids["dave"]])
 
-    # The whole scheduled function: + one Query of the waiting-since index (one tab shard).
+    # The whole scheduled function: + one Query of the wait-clock index per ladder rung (the
+    # broadcast and the supervisor rungs are on by default; one tab shard).
     room.clock.advance(60)
     room.everyone_quiet()
     aws.clear()
     assert scheduled_tick(room) == {"reminders": 4, "escalated": 0}
-    assert aws.dynamodb() == ["Query", "Query"]
+    assert aws.dynamodb() == ["Query", "Query", "Query"]
     assert len(room.management.attempts) == 4
     assert NotificationModel.count() == 3
 
@@ -300,7 +302,7 @@ def test_the_message_hot_path_costs_one_update_per_hidden_operator_and_no_read(r
     assert visible - hidden == Counter()
 
 
-def test_app_declares_the_per_minute_schedule_and_it_reads_two_queries(defaults, client, aws):
+def test_app_declares_the_per_minute_schedule_and_it_reads_three_queries(defaults, client, aws):
     from chalice.app import Rate, ScheduledEventConfig
 
     from app import app
@@ -311,4 +313,5 @@ def test_app_declares_the_per_minute_schedule_and_it_reads_two_queries(defaults,
     aws.clear()
     client.lambda_.invoke("send_reminders", client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
-    assert aws.dynamodb() == ["Query", "Query"]  # the pending index; the waiting-since index
+    # the pending index; the wait-clock index for each of the two rungs on by default
+    assert aws.dynamodb() == ["Query", "Query", "Query"]

@@ -116,14 +116,17 @@ def test_an_escalation_tick_reads_only_the_crossing_dialogs(room, aws, leads):
     room.clock.advance(60)
     aws.clear()
     assert escalate(room) == 0
-    assert aws.dynamodb() == ["Query"]  # nothing crossed: the waiting-since index, one shard
+    # nothing crossed: the wait-clock index, one shard, once per rung on by default (broadcast,
+    # supervisor)
+    assert aws.dynamodb() == ["Query", "Query"]
 
     room.handoff()
     room.clock.advance(301)
     aws.clear()
     assert escalate(room) == 1
-    # the index; the crossing's mark; its lead; every connection (the online index)
-    assert aws.dynamodb() == ["Query", "PutItem", "BatchGetItem", "Query"]
+    # the index; the crossing's mark; its lead; every connection (the online index); then the
+    # supervisor rung's index Query (nothing crossed it)
+    assert aws.dynamodb() == ["Query", "PutItem", "BatchGetItem", "Query", "Query"]
     assert sorted(room.management.attempts) == sorted(room.ids.values())
 
 
@@ -143,5 +146,5 @@ def test_a_leads_table_from_before_the_escalation_gains_its_index(aws):
     assert "waiting-since" not in names()
 
     assert add_missing_indexes(LeadModel) == ["waiting-since"]
-    assert names() == {"waiting", "all", "waiting-since"}
+    assert names() == {"waiting", "all", "waiting-since", "wait-clock"}
     assert add_missing_indexes(LeadModel) == []

@@ -3,6 +3,7 @@
 
 import { html } from '../lib.js';
 import { t } from '../i18n.js';
+import { waitMinutes, waitOf } from '../wait_clock.js';
 import { Avatar } from './common.js';
 import { Composer } from './composer.js';
 import { InfoPanel } from './info.js';
@@ -28,6 +29,9 @@ function Header({ dialog, me, state, controller }) {
   const lead = dialog.lead;
   const d = lead.dialog || { state: 'bot', operators: [] };
   const mine = (d.operators || []).includes(me);
+  // The row's clock when the dialog is in the shown list (live frames keep rows fresh), else the lead's.
+  const row = state.list.items.find((summary) => summary.lead_id === lead.id);
+  const wait = waitOf(row ? row.wait_started_at : lead.wait_started_at, state.clock, state.now);
   return html`
     <header class="lead-header">
       <button type="button" class="avatar-button" data-testid="lead-avatar" aria-label=${t('lead.title')}
@@ -39,6 +43,8 @@ function Header({ dialog, me, state, controller }) {
           ${lead.name || lead.id}
         </button>
         <span class=${`dialog-state state-${d.state}`} data-testid="dialog-state" data-state=${d.state}>${stateText(d)}</span>
+        ${wait && html`<span class=${wait.late ? 'wait-clock late-label' : 'wait-clock'} data-testid="header-wait-clock"
+          data-late=${wait.late ? 'true' : 'false'}>${t('list.waiting_for', { n: waitMinutes(wait.seconds) })}${wait.late ? ` · ${t('list.late')}` : ''}</span>`}
       </div>
       <div class="actions">
         <button type="button" data-testid="btn-refresh" title=${t('btn.refresh')} aria-label=${t('btn.refresh')}

@@ -3,6 +3,7 @@
 import { html } from '../lib.js';
 import { formatShortTime, t } from '../i18n.js';
 import { TABS } from '../store.js';
+import { waitMinutes, waitOf } from '../wait_clock.js';
 import { Avatar } from './common.js';
 
 function Tabs({ state, onSelect }) {
@@ -23,7 +24,7 @@ function preview(summary) {
   return `${last.from === 'lead' ? '' : `${t(`from.${last.from}`) || last.from}: `}${text}`;
 }
 
-function DialogItem({ summary, bots, active, late, onOpen }) {
+function DialogItem({ summary, bots, active, late, wait, onOpen }) {
   const botName = bots[summary.bot_id] || summary.bot_id || '';
   const classes = ['dialog-item', active ? 'active' : '', late ? 'late' : ''].join(' ');
   return html`
@@ -36,7 +37,8 @@ function DialogItem({ summary, bots, active, late, onOpen }) {
             <time class="item-time" datetime=${summary.last_activity_at}>${formatShortTime(summary.last_activity_at)}</time>
           </span>
           <span class="item-meta">${botName}${summary.messenger ? ` · ${summary.messenger}` : ''}
-            ${late && html` <span class="late-label">${t('list.late')}</span>`}</span>
+            ${wait && html` <span class="wait-clock" data-testid="wait-clock">${t('list.waiting_for', { n: waitMinutes(wait.seconds) })}</span>`}
+            ${late && html` <span class="late-label" data-testid="late-label">${t('list.late')}</span>`}</span>
           <span class="item-bottom">
             <span class="item-preview">${preview(summary)}</span>
             ${summary.unread > 0 && html`<span class="badge" data-testid="dialog-unread"
@@ -54,8 +56,14 @@ export function Sidebar({ state, controller }) {
     <aside class="sidebar">
       <${Tabs} state=${state} onSelect=${(tab) => controller.selectTab(tab)} />
       <ul class="dialog-list" data-testid="dialog-list" aria-busy=${list.loading ? 'true' : 'false'}>
-        ${list.items.map((summary) => html`<${DialogItem} key=${summary.lead_id} summary=${summary} bots=${state.bots}
-          active=${summary.lead_id === openId} late=${summary.state === 'waiting' && state.late.has(summary.lead_id)} onOpen=${(id) => controller.openDialog(id)} />`)}
+        ${list.items.map((summary) => {
+          // The mark comes from the row's waiting clock; a `dialog.waiting_too_long` frame marks it too
+          // (an older server's rows carry no clock).
+          const wait = waitOf(summary.wait_started_at, state.clock, state.now);
+          const late = Boolean(wait && wait.late) || (summary.state === 'waiting' && state.late.has(summary.lead_id));
+          return html`<${DialogItem} key=${summary.lead_id} summary=${summary} bots=${state.bots} wait=${wait}
+            active=${summary.lead_id === openId} late=${late} onOpen=${(id) => controller.openDialog(id)} />`;
+        })}
       </ul>
       ${!list.loading && !list.items.length && html`<p class="empty">${t('list.empty')}</p>`}
       ${list.nextCursor && html`<button type="button" class="more" onClick=${() => controller.loadList(true)}>${t('list.more')}</button>`}

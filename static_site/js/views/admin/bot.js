@@ -1,12 +1,12 @@
 // Admin: one bot's page. Its settings (name, webhook URL, enabled), its secrets (rotate the API
 // key or the webhook secret; the new one is shown once), a test delivery to its webhook, and
-// its two system scripts with a live preview.
+// its three system scripts with a live preview.
 
 import { html, useEffect, useState } from '../../lib.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { ErrorLine, ShownOnce } from './common.js';
 
-const SCRIPTS = ['operator_transfer', 'return'];
+const SCRIPTS = ['operator_transfer', 'return', 'unanswered'];
 const MAX_SCRIPT_MESSAGES = 10;
 const PREVIEW_DELAY_MS = 300;
 
