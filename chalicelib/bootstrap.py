@@ -35,11 +35,14 @@ from chalicelib.notifications.escalation import WaitingEscalation
 from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
 from chalicelib.services.bots import BotService
+from chalicelib.services.canned import CannedReplies
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
+from chalicelib.services.notes import Notes
 from chalicelib.services.operators import OperatorRoster
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
+from chalicelib.storage.canned import CannedStore
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.dialogs import DialogStore
@@ -92,6 +95,9 @@ class Services:
     operators: OperatorRoster
     # Per minute: closes the websockets of revoked operators (docs/security.md).
     revocations: RevocationSweep
+    # Private notes with @mentions, and canned replies (docs/operator-api.md).
+    notes: Notes
+    canned: CannedReplies
 
 
 def build(
@@ -126,6 +132,7 @@ def build(
     live = LiveConnections(connections, notifier, clock, redeem_ticket, presence=notifications.state,
                            verify=verifier.verify, closer=notifier if pushing else None,
                            reauth_seconds=settings.reauth_seconds, check_seconds=settings.token_check_seconds)
+    dialogs = DialogService(store, uploads, consequences, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -134,7 +141,7 @@ def build(
         uploads=uploads,
         tabs=tabs,
         consequences=consequences,
-        dialogs=DialogService(store, uploads, consequences, clock),
+        dialogs=dialogs,
         bots=BotService(clock, gateway_keys=gateway_keys(settings)),
         verifier=verifier,
         sign_in=CognitoSignIn(settings),
@@ -144,6 +151,8 @@ def build(
         notifications=notifications,
         operators=OperatorRoster(CognitoDirectory(settings), connections, clock, ADMINS_GROUP),
         revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
+        notes=Notes(dialogs, OperatorDirectory(settings)),
+        canned=CannedReplies(CannedStore(), store, clock),
     )
 
 

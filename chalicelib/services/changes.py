@@ -40,6 +40,8 @@ class Change(msgspec.Struct, frozen=True):
     messages: tuple[MessageModel, ...] = ()
     lead_updated: bool = False
     actor: str | None = None  # the operator who acted, if any
+    # Operators @-mentioned by a note in `messages` (pushed `dialog.mentioned`, docs/live-events.md).
+    mentions: tuple[str, ...] = ()
 
     @property
     def created(self) -> bool:
