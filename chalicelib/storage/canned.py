@@ -45,6 +45,9 @@ def _taken(shortcut: str) -> Conflict:
     return Conflict("shortcut_taken", f"the shortcut /{shortcut} is already used", shortcut=shortcut)
 
 
+# PynamoDB sends a transaction's items grouped by kind, whatever order they were added in:
+# condition checks, deletes, puts, updates. The cancellation reasons follow that order.
+
 def _reasons(error: TransactWriteError) -> list[str | None]:
     reasons = cancellation_reasons(error)
     if TRANSACTION_CONFLICT in reasons or not reasons:
@@ -69,15 +72,15 @@ class CannedStore:
         counter = CannedReplyModel(reply.owner, COUNTER)
         try:
             with TransactWrite(connection=CannedReplyModel._get_connection().connection) as transaction:
+                # NOT (count >= cap): also true while the counter does not exist yet.
                 transaction.update(counter, [CannedReplyModel.count.add(1)],
-                                   condition=CannedReplyModel.count.does_not_exist()
-                                   | (CannedReplyModel.count < MAX_CANNED_PER_OWNER))
+                                   condition=~(CannedReplyModel.count >= MAX_CANNED_PER_OWNER))
                 transaction.save(reply, condition=CannedReplyModel.shortcut.does_not_exist())
         except TransactWriteError as error:
-            reasons = _reasons(error)
-            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
-                raise _taken(reply.shortcut) from error
+            reasons = _reasons(error)  # [the put, the counter's update]
             if reasons[0] == CONDITION_FAILED:
+                raise _taken(reply.shortcut) from error
+            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
                 raise ValidationFailed(f"at most {MAX_CANNED_PER_OWNER} canned replies each",
                                        fields={"shortcut": "too many canned replies; delete one first"}) from error
             raise
@@ -95,7 +98,7 @@ class CannedStore:
                                        condition=CannedReplyModel.shortcut.exists())
                     transaction.save(reply, condition=CannedReplyModel.shortcut.does_not_exist())
         except TransactWriteError as error:
-            reasons = _reasons(error)
+            reasons = _reasons(error)  # [the old one's delete, the put] or [the put in place]
             if reasons[0] == CONDITION_FAILED:
                 raise _not_found(old_shortcut) from error
             if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
@@ -108,6 +111,6 @@ class CannedStore:
                 transaction.delete(CannedReplyModel(owner, shortcut), condition=CannedReplyModel.shortcut.exists())
                 transaction.update(CannedReplyModel(owner, COUNTER), [CannedReplyModel.count.add(-1)])
         except TransactWriteError as error:
-            if _reasons(error)[0] == CONDITION_FAILED:
+            if _reasons(error)[0] == CONDITION_FAILED:  # [the delete, the counter's update]
                 raise _not_found(shortcut) from error
             raise
