@@ -22,6 +22,7 @@ from chalicelib.storage.errors import CONDITION_FAILED, TRANSACTION_CONFLICT, Wr
 from chalicelib.storage.models import _Meta
 
 COUNTER = "#"
+_CONFLICTS = {"TransactionInProgressException", "TransactionConflictException"}
 
 
 class CannedReplyModel(Model):
@@ -49,10 +50,15 @@ def _taken(shortcut: str) -> Conflict:
 # condition checks, deletes, puts, updates. The cancellation reasons follow that order.
 
 def _reasons(error: TransactWriteError) -> list[str | None]:
+    """The per-item reasons of a cancelled transaction. Another write to the same owner at the
+    same moment is a WriteConflict (nothing was written; the service answers 503 busy); an
+    error with no reasons (throttling, DynamoDB unavailable) is raised as it is, so the API
+    answers it like every other AWS outage (503 unavailable)."""
     reasons = cancellation_reasons(error)
-    if TRANSACTION_CONFLICT in reasons or not reasons:
-        # Another write to the same owner at the same moment: nothing was written; retry.
+    if TRANSACTION_CONFLICT in reasons or error.cause_response_code in _CONFLICTS:
         raise WriteConflict(reasons) from error
+    if not reasons:
+        raise error
     return reasons
 
 

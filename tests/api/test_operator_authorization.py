@@ -56,6 +56,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/dialogs/{lead_id}/resolve"): Case(200, 200, lead="joined"),
     ("POST", "/api/dialogs/{lead_id}/read"): Case(200, 200),
     ("POST", "/api/uploads"): Case(201, 201, _upload_body),
+    ("POST", "/api/dialogs/{lead_id}/notes"): Case(201, 201, lambda ctx: {"client_id": "n1", "text": "hi"}),
     ("GET", "/api/admin/bots"): Case(403, 200),
     ("POST", "/api/admin/bots"): Case(403, 201, lambda ctx: {"name": "New bot"}),
     ("GET", "/api/admin/bots/{bot_id}"): Case(403, 200),
