@@ -100,3 +100,43 @@ def test_the_canned_reply_picker_is_keyboard_driven_and_inserts_the_rendered_tex
     box.press("Control+Enter")
     expect(me.messages().filter(has_text="Hi! Hello Mila Canned, I am on it. Give me a minute.")).to_have_count(1)
     me.shot("canned-reply-sent")
+
+
+def test_admins_manage_the_team_replies_on_their_screen(open_console):
+    tag = uuid.uuid4().hex[:6]
+    admin = open_console("admin")
+    page = admin.page
+    page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
+    page.get_by_test_id("admin-open").click()
+    page.get_by_test_id("admin-nav-canned").click()
+    expect(page.get_by_test_id("admin-canned")).to_be_visible()
+
+    page.get_by_test_id("canned-new").click()
+    form = page.get_by_test_id("canned-new-form")
+    form.get_by_test_id("canned-shortcut").fill(f"t{tag}")
+    form.get_by_test_id("canned-text").fill("Thanks {{name|there}}!")
+    form.get_by_test_id("canned-save").click()
+    row = page.locator(f'[data-testid="canned-row"][data-shortcut="t{tag}"]')
+    expect(row).to_contain_text("Thanks {{name|there}}!")
+    expect(row).to_contain_text("admin")
+
+    # A duplicate shortcut is refused with the server's reason.
+    page.get_by_test_id("canned-new").click()
+    form.get_by_test_id("canned-shortcut").fill(f"t{tag}")
+    form.get_by_test_id("canned-text").fill("Again")
+    form.get_by_test_id("canned-save").click()
+    expect(page.get_by_test_id("admin-error")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+
+    row.get_by_test_id("canned-edit").click()
+    edit = page.get_by_test_id("canned-edit-form")
+    edit.get_by_test_id("canned-shortcut").fill(f"u{tag}")
+    edit.get_by_test_id("canned-text").fill("Thank you, {{name|there}}.")
+    edit.get_by_test_id("canned-save").click()
+    renamed = page.locator(f'[data-testid="canned-row"][data-shortcut="u{tag}"]')
+    expect(renamed).to_contain_text("Thank you, {{name|there}}.")
+    expect(row).to_have_count(0)
+
+    renamed.get_by_test_id("canned-delete").click()
+    expect(renamed).to_have_count(0)
+    admin.shot("admin-team-canned-replies")
