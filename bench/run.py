@@ -172,7 +172,8 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                            ("message_page_deep", "message page (deep in history), 100 vs 100,000 messages"),
                            ("tab_page_waiting", "Waiting tab page, 100 vs 10,000 dialogs"),
                            ("tab_page_all", "All tab page, 100 vs 10,000 dialogs"),
-                           ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads")):
+                           ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads"),
+                           ("canned_reply_page", "canned-reply page (team + own, rendered), 100 vs 100,000 leads")):
             pair = scaling.get(key)
             if not pair:
                 continue
