@@ -110,10 +110,13 @@ def _action(name: str, operation_id: str, summary: str) -> Route:
                          503: "The dialog kept changing; retry"}, path_params=DIALOG)
 
 
+CANNED_FULL = StateRefusal("validation_failed", "An owner (the team, or one operator) keeps at most 100 canned "
+                           "replies: delete one first.", "shortcut")
 NO_CANNED = {404: "No such canned reply (canned_reply_not_found)"}
 CANNED = {"shortcut": str}
 CANNED_REFUSED = {409: "Another reply of the same owner has this shortcut (shortcut_taken)",
-                  422: "Invalid fields (details.fields); over 100 replies for this owner (details.fields.shortcut)"}
+                  422: "Invalid fields (details.fields); a create over 100 replies for this owner "
+                       "(details.fields.shortcut)"}
 
 
 def _canned_routes(owner: str, prefix: str, errors: dict[int, str]) -> tuple[Route, ...]:
@@ -124,7 +127,7 @@ def _canned_routes(owner: str, prefix: str, errors: dict[int, str]) -> tuple[Rou
     return (*listing,
             Route("post", prefix, f"create{name}CannedReply", f"Create one of {whose} canned replies",
                   ok={201: ("Created", CannedReply)}, errors={**errors, **BODY, **CANNED_REFUSED},
-                  body=CannedReplyInput),
+                  body=CannedReplyInput, state_refusals=(CANNED_FULL,)),
             Route("patch", f"{prefix}/{{shortcut}}", f"edit{name}CannedReply", f"Edit one of {whose} canned replies",
                   ok={200: ("Edited", CannedReply)}, errors={**errors, **BODY, **NO_CANNED, **CANNED_REFUSED},
                   body=CannedReplyEdit, path_params=CANNED),
