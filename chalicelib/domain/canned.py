@@ -26,7 +26,9 @@ import msgspec
 from chalicelib.domain.scripts import PLACEHOLDER
 
 TEAM = "team"
-SHORTCUT = "^[a-z0-9][a-z0-9_-]{0,31}$"
+# `$(?!\n)`: the end of the string in Python and in JSON Schema alike (a bare `$` lets Python
+# accept a trailing newline).
+SHORTCUT = "^[a-z0-9][a-z0-9_-]{0,31}$(?!\\n)"
 SHORTCUT_RE = re.compile(SHORTCUT)
 MAX_CANNED_TEXT = 2_000
 # Per owner: the team, or one operator. 100 replies of at most 2,000 characters (8 KB in the

@@ -27,4 +27,4 @@ def test_placeholders_take_fields_then_attributes_then_defaults_and_keep_the_unk
 
 def test_shortcuts():
     assert all(SHORTCUT_RE.match(s) for s in ("hi", "a", "refund_2", "0-day"))
-    assert not any(SHORTCUT_RE.match(s) for s in ("", "Hi", "-x", "_x", "a b", "#", "a" * 33, "é"))
+    assert not any(SHORTCUT_RE.match(s) for s in ("", "Hi", "-x", "_x", "a b", "#", "a" * 33, "é", "a\n"))
