@@ -14,6 +14,7 @@ from chalicelib.api.admin_operators import operators_api
 from chalicelib.api.auth_routes import auth_api
 from chalicelib.api.bot_authorizer import authorize
 from chalicelib.api.bot_v1 import bot_api
+from chalicelib.api.canned import canned_api
 from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.http import refuse_deep_json
 from chalicelib.api.operator import operator_api
@@ -32,6 +33,7 @@ app.register_blueprint(admin_api)
 app.register_blueprint(deliveries_api)
 app.register_blueprint(operators_api)
 app.register_blueprint(presence_api)
+app.register_blueprint(canned_api)
 # JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
 app.register_middleware(refuse_deep_json, "http")
 

@@ -178,7 +178,8 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                            ("tab_page_all", "All tab page, 100 vs 10,000 dialogs"),
                            ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads"),
                            ("ladder_tick", "per-minute tick (reminders + escalation ladder), 10 vs 10,000 "
-                                           "dialogs in the wait-clock index")):
+                                           "dialogs in the wait-clock index"),
+                           ("canned_reply_page", "canned-reply page (team + own, rendered), 100 vs 100,000 leads")):
             pair = scaling.get(key)
             if not pair:
                 continue

@@ -5,7 +5,10 @@
 - a tab page (Waiting and All) with 100 and with 10,000 dialogs waiting;
 - the per-minute tick (`send_reminders`: reminders and the escalation ladder, one Query of the
   wait-clock index per rung) with 10 and with 10,000 leads waiting (every seeded lead is in
-  that index, its wait begun 1 to 3 hours ago: past every rung, as in a steady state).
+  that index, its wait begun 1 to 3 hours ago: past every rung, as in a steady state);
+- the canned-reply page the composer's `/` reads (`GET /api/canned-replies?lead_id=`: the
+  team's and the operator's own replies rendered for a lead) with 100 and with 100,000 leads:
+  one Query per owner and one read of the lead, whatever the number of leads.
 
 Tabs and the tick cannot have both sizes at once (every waiting dialog is on the same tab), so
 they are measured before and after seeding (the tick too), each in blocks alternating with a reference request
@@ -98,8 +101,19 @@ def _normalized(small: tuple[dict[str, Any], dict[str, Any]], large: tuple[dict[
     return pair
 
 
+CANNED_REPLIES = 20  # of the team's and of the operator's own, each
+
+
+def _canned_replies(bench: Bench, token: str) -> None:
+    admin = bench.admin_token()
+    for n in range(CANNED_REPLIES):
+        text = f"Hello {{{{name|there}}}}, reply {n} about {{{{plan|your plan}}}}."
+        bench.call("POST", "/api/admin/canned-replies", admin, {"shortcut": f"team{n}", "text": text})
+        bench.call("POST", "/api/canned-replies", token, {"shortcut": f"mine{n}", "text": text})
+
+
 def measure_scaling(bench: Bench, log: Any = print, messages_large: int = 100_000, dialogs_large: int = 10_000,
-                    leads_large: int = 10_000) -> dict[str, Any]:
+                    leads_large: int = 10_000, canned_leads_large: int = 100_000) -> dict[str, Any]:
     prefix = bench.backends["table_prefix"]
     dynamodb = bench.dynamodb()
     bot_id, api_key = bench.create_bot("Scaling bot")
@@ -142,6 +156,9 @@ def measure_scaling(bench: Bench, log: Any = print, messages_large: int = 100_00
     tick_small = _tick(bench, token, reference)
     seed_leads(dynamodb, prefix, template["id"], bot_id, range(10, 100), _spread(leads_large))
     tabs_small = {tab: _case(bench, token, f"/api/tabs/{tab}", reference) for tab in ("waiting", "all")}
+    _canned_replies(bench, token)
+    canned = f"/api/canned-replies?lead_id={template['id']}"
+    canned_small = _case(bench, token, canned, reference)
     started = time.perf_counter()
     seed_leads(dynamodb, prefix, template["id"], bot_id, range(100, max(dialogs_large, leads_large)),
                _spread(leads_large))
@@ -158,6 +175,18 @@ def measure_scaling(bench: Bench, log: Any = print, messages_large: int = 100_00
     results["reminder_tick"] = pair
     log(f"  reminder tick: ratio {pair['ratio_normalized']} (raw {pair['ratio']}, reference drift "
         f"{pair['reference_ratio']}), {pair['10 leads']['dynamodb_requests']} requests")
+
+    # --- the canned-reply page: 100 leads, then 100,000 ------------------------------------------
+    seeded = max(dialogs_large, leads_large)
+    if canned_leads_large > seeded:
+        started = time.perf_counter()
+        seed_leads(dynamodb, prefix, template["id"], bot_id, range(seeded, canned_leads_large), _spread(leads_large))
+        log(f"  seeded {canned_leads_large - seeded} more leads in {time.perf_counter() - started:.1f} s")
+    canned_large = _case(bench, token, canned, reference)
+    pair = _normalized(canned_small, canned_large, "100 leads", f"{max(seeded, canned_leads_large):,} leads")
+    results["canned_reply_page"] = pair
+    log(f"  canned-reply page: ratio {pair['ratio_normalized']} (raw {pair['ratio']}, reference drift "
+        f"{pair['reference_ratio']}), {pair['100 leads']['dynamodb_requests']} requests")
     return results
 
 

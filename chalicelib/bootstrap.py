@@ -38,12 +38,15 @@ from chalicelib.notifications.reminders import Reminders
 from chalicelib.notifications.state import NotificationState
 from chalicelib.services.assignment import FairAssignment, OperatorLoads
 from chalicelib.services.bots import BotService
+from chalicelib.services.canned import CannedReplies
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
+from chalicelib.services.notes import Notes
 from chalicelib.services.operators import OperatorRoster
 from chalicelib.services.presence import Observers, TeamPresence
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
+from chalicelib.storage.canned import CannedStore
 from chalicelib.storage.connections import ConnectionStore
 from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.delivery_queue import DeliveryQueue
@@ -100,6 +103,9 @@ class Services:
     revocations: RevocationSweep
     # Who is online, away or offline (docs/assignment.md).
     presence: TeamPresence
+    # Private notes with @mentions, and canned replies (docs/operator-api.md).
+    notes: Notes
+    canned: CannedReplies
     # Fair assignment; None unless HANDOVER_ASSIGNMENT=fair (docs/assignment.md).
     assignment: FairAssignment | None = None
 
@@ -166,6 +172,8 @@ def build(
         revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
         presence=presence,
         assignment=assignment,
+        notes=Notes(dialogs, OperatorDirectory(settings)),
+        canned=CannedReplies(CannedStore(), store, clock),
     )
 
 

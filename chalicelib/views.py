@@ -98,6 +98,8 @@ def message_view(message: MessageModel, link: Callable[[Attachment], str] | None
         view["event"] = message.event
     if message.delivery:
         view["delivery"] = message.delivery
+    if message.mentions:
+        view["mentions"] = list(message.mentions)
     return view
 
 
@@ -134,6 +136,25 @@ def webhook_message_view(message: MessageModel) -> dict[str, Any]:
         view["operator"] = message.operator
     if message.system_script:
         view["system_script"] = message.system_script
+    return view
+
+
+# --- canned replies ----------------------------------------------------------------------------
+
+
+def canned_reply_view(reply: Any, rendered: Any = None) -> dict[str, Any]:
+    """A canned reply (storage/canned.py); with its text rendered for a dialog when asked
+    (domain/canned.py `Rendered`: the text and the placeholders it could not fill)."""
+    view: dict[str, Any] = {
+        "scope": "team" if reply.owner == "team" else "personal",
+        "shortcut": reply.shortcut,
+        "text": reply.text or "",
+        "updated_at": reply.updated_at,
+        "updated_by": reply.updated_by,
+    }
+    if rendered is not None:
+        view["rendered"] = rendered.text
+        view["missing"] = list(rendered.missing)
     return view
 
 

@@ -66,10 +66,11 @@ FUNCTIONS: dict[str, Access] = {
     "APIHandler": _access(
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
-              "deliveries dead_letters notifications operator_states",
+              "deliveries dead_letters notifications operator_states canned_replies",
         attachments=UPLOAD,
         manage_connections=True,
-        cognito=LIST_OPERATORS,
+        # AdminGetUser: a note's @mentions are checked against the pool (docs/operator-api.md).
+        cognito=LIST_OPERATORS + ("cognito-idp:AdminGetUser",),
         bot_keys=True,
         # API Gateway gives a REST integration at most 29 s.
         timeout_seconds=25,

@@ -136,6 +136,12 @@ def check_operator_reply(body: Any) -> OperatorReply:
     return OperatorReply(reply.client_id, _text(reply.text), _upload_ids(reply.attachments))
 
 
+def check_note(body: Any) -> tuple[str, str]:
+    """The body of `POST /api/dialogs/{lead_id}/notes`: its client_id and text."""
+    note = decode(body, schemas_operator.NoteInput)
+    return note.client_id, note.text
+
+
 def page_limit(params: Mapping[str, str] | None) -> int:
     """`?limit=` of the dialog panel's first page."""
     return decode_query(params, schemas_operator.PanelQuery).limit

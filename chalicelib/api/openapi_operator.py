@@ -45,6 +45,7 @@ from chalicelib.api.schemas_auth import (
     TotpSetup,
     TotpSetupInput,
 )
+from chalicelib.api.schemas_canned import CannedQuery, CannedReply, CannedReplyEdit, CannedReplyInput, CannedReplyList
 from chalicelib.api.schemas_operator import (
     BotList,
     Counts,
@@ -59,6 +60,7 @@ from chalicelib.api.schemas_operator import (
     MessageInput,
     MessagePage,
     MessageWindow,
+    NoteInput,
     PanelQuery,
     RefreshInput,
     TabName,
@@ -107,6 +109,32 @@ def _action(name: str, operation_id: str, summary: str) -> Route:
                  ok={200: ("The dialog's new state", LeadResult)},
                  errors={**AUTH, **NO_DIALOG, 409: "Refused by the state machine (invalid_transition, details.state)",
                          503: "The dialog kept changing; retry"}, path_params=DIALOG)
+
+
+CANNED_FULL = StateRefusal("validation_failed", "An owner (the team, or one operator) keeps at most 100 canned "
+                           "replies: delete one first.", "shortcut")
+NO_CANNED = {404: "No such canned reply (canned_reply_not_found)"}
+CANNED = {"shortcut": str}
+CANNED_REFUSED = {409: "Another reply of the same owner has this shortcut (shortcut_taken)",
+                  422: "Invalid fields (details.fields); a create over 100 replies for this owner "
+                       "(details.fields.shortcut)"}
+
+
+def _canned_routes(owner: str, prefix: str, errors: dict[int, str]) -> tuple[Route, ...]:
+    name = owner.capitalize()
+    whose = "the team's" if owner == "team" else "the operator's own"
+    listing = (Route("get", prefix, "teamCannedReplies", "The team's canned replies",
+                     ok={200: ("The replies", CannedReplyList)}, errors=errors),) if owner == "team" else ()
+    return (*listing,
+            Route("post", prefix, f"create{name}CannedReply", f"Create one of {whose} canned replies",
+                  ok={201: ("Created", CannedReply)}, errors={**errors, **BODY, **CANNED_REFUSED},
+                  body=CannedReplyInput, state_refusals=(CANNED_FULL,)),
+            Route("patch", f"{prefix}/{{shortcut}}", f"edit{name}CannedReply", f"Edit one of {whose} canned replies",
+                  ok={200: ("Edited", CannedReply)}, errors={**errors, **BODY, **NO_CANNED, **CANNED_REFUSED},
+                  body=CannedReplyEdit, path_params=CANNED),
+            Route("delete", f"{prefix}/{{shortcut}}", f"delete{name}CannedReply",
+                  f"Delete one of {whose} canned replies", ok={204: ("Deleted", None)},
+                  errors={**errors, **NO_CANNED}, path_params=CANNED))
 
 
 ROUTES = (
@@ -162,6 +190,12 @@ ROUTES = (
                   422: "Invalid fields (details.fields), or an attachment that is not an upload of yours or "
                        "was used before (upload_rejected)"},
           body=MessageInput, path_params=DIALOG, state_refusals=(UPLOAD_REFUSED,)),
+    Route("post", "/api/dialogs/{lead_id}/notes", "addNote",
+          "Add a private note (operators only; never sent to the lead or the bot); @username mentions an operator",
+          ok={200: ("Already added under this client_id", Message), 201: ("Added", Message)},
+          errors={**AUTH, **BODY, **NO_DIALOG,
+                  409: "The client_id was used for another note (idempotency_conflict)"},
+          body=NoteInput, path_params=DIALOG),
     Route("patch", "/api/dialogs/{lead_id}/lead", "editLead", "Edit the lead",
           ok={200: ("The lead", Lead)}, errors={**AUTH, **BODY, **NO_DIALOG}, body=LeadEdit, path_params=DIALOG,
           state_refusals=MERGED_LEAD),
@@ -222,6 +256,13 @@ ROUTES = (
     Route("post", "/api/admin/webhooks/replay", "replayDeadLetters", "Deliver dead letters again (optionally one bot's)",
           ok={202: ("Queued", Replayed)}, errors={**ADMIN, **BODY, **BOT_OFF}, body=ReplayInput,
           body_required=False),
+    *(route for owner, prefix, errors in (("personal", "/api/canned-replies", AUTH),
+                                          ("team", "/api/admin/canned-replies", ADMIN))
+      for route in _canned_routes(owner, prefix, errors)),
+    Route("get", "/api/canned-replies", "cannedReplies",
+          "The team's canned replies and the operator's own; with lead_id, each rendered for that lead",
+          ok={200: ("The replies", CannedReplyList)}, errors={**AUTH, **NO_DIALOG, 422: "Bad lead_id"},
+          query=CannedQuery),
     Route("get", "/api/openapi.json", "openapi", "This document", ok={200: ("OpenAPI 3.1", None)}, public=True),
 )
 

@@ -13,6 +13,7 @@ from chalice import Blueprint
 
 from chalicelib.api.bodies import (
     check_message_window,
+    check_note,
     check_operator_lead_edit,
     check_operator_reply,
     check_tab_query,
@@ -154,6 +155,17 @@ def send_message(lead_id: str) -> Any:
         lead_id, operator.username, reply.client_id, reply.text, reply.upload_ids
     )
     return json_response(operator_message_view(message, runtime.attachments), 201 if created else 200)
+
+
+@operator_api.route("/api/dialogs/{lead_id}/notes", methods=["POST"], content_types=ANY_CONTENT)
+@handles_errors
+def add_note(lead_id: str) -> Any:
+    operator = current_operator(_request())
+    lead_id = _lead_id(lead_id)
+    client_id, text = check_note(json_body(_request()))
+    runtime = services()
+    note, created = runtime.notes.add(lead_id, operator.username, client_id, text)
+    return json_response(operator_message_view(note, runtime.attachments), 201 if created else 200)
 
 
 @operator_api.route("/api/uploads", methods=["POST"], content_types=ANY_CONTENT)

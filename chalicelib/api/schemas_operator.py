@@ -14,6 +14,7 @@ from chalicelib.api.decoding import Rule
 from chalicelib.api.schemas import (
     FILES_ONCE,
     NEEDS_TEXT_OR_FILE,
+    NON_BLANK,
     PRINTABLE_ID,
     SPACES,
     Attachments,
@@ -24,7 +25,7 @@ from chalicelib.api.schemas import (
     Time,
     whole,
 )
-from chalicelib.domain.commands import MAX_SHORT_FIELD
+from chalicelib.domain.commands import MAX_SHORT_FIELD, MAX_TEXT
 from chalicelib.storage.tab_pages import DEFAULT_PAGE, MAX_PAGE
 
 LEAD_ID = whole("ld_[a-z2-7]{26}")
@@ -191,7 +192,7 @@ class Message(msgspec.Struct, kw_only=True):
 
     id: Annotated[str, Meta(description="The bot's message id (bot and lead messages).")] | UnsetType = UNSET
     seq: Annotated[int, Meta(ge=1)]
-    sender: Literal["lead", "bot", "operator", "system"] = msgspec.field(name="from")
+    sender: Literal["lead", "bot", "operator", "system", "note"] = msgspec.field(name="from")
     text: str | None
     attachments: list[Attachment]
     created_at: Time
@@ -200,6 +201,8 @@ class Message(msgspec.Struct, kw_only=True):
     system_script: Literal["return", "operator_transfer", "unanswered"] | UnsetType = UNSET
     event: str | UnsetType = UNSET
     delivery: Literal["sent", "delivered", "failed"] | UnsetType = UNSET
+    mentions: Annotated[list[str], Meta(description="A note's @-mentioned operators (usernames).")] \
+        | UnsetType = UNSET
 
 
 class MessagePage(msgspec.Struct):
@@ -250,6 +253,18 @@ class MessageInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         "sending it again stores nothing new."))]
     text: Text | None = None
     attachments: Attachments | None = None
+
+
+class NoteInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A private note: operators only, never the lead or the bot. `@username` mentions an operator."""
+
+    example: ClassVar[dict[str, Any]] = {"client_id": "n-1732521960-1", "text": "@bob can you check the refund?"}
+
+    client_id: Annotated[str, Meta(max_length=128, pattern=PRINTABLE_ID, description=(
+        "The UI's id for this note, 1-128 printable characters without spaces: "
+        "sending it again stores nothing new."))]
+    text: Annotated[str, Meta(max_length=MAX_TEXT, pattern=NON_BLANK, description=(
+        f"1-{MAX_TEXT} characters, not blank."))]
 
 
 class BotSummary(msgspec.Struct):

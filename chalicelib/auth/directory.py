@@ -46,3 +46,23 @@ class OperatorDirectory:
             logger.warning("AdminGetUser %s failed: %s", username, error)
             return None
         return bool(user.get("Enabled", True))
+
+    def username_of(self, name: str) -> str | None:
+        """The enabled operator `name` names (an @mention, docs/operator-api.md), as Cognito spells
+        their username; None for nobody, a disabled user, or when Cognito cannot say (the note
+        is kept, the mention is plain text)."""
+        if not self.settings.cognito_user_pool_id:
+            return None
+        self.calls += 1
+        try:
+            user = self._client().admin_get_user(UserPoolId=self.settings.cognito_user_pool_id, Username=name)
+        except ClientError as error:
+            if (error.response.get("Error") or {}).get("Code") != "UserNotFoundException":
+                logger.warning("AdminGetUser %s failed: %s", name, error)
+            return None
+        except BotoCoreError as error:
+            logger.warning("AdminGetUser %s failed: %s", name, error)
+            return None
+        if not user.get("Enabled", True):
+            return None
+        return str(user.get("Username") or name)

@@ -102,6 +102,17 @@ def plan(
     if cause != "message":
         pushes.append(Push(watchers, {"type": "lead.updated", "lead": lead_view(lead)}))
 
+    # A private note changes no tab row (storage/dialog_write.py `add_note`): its viewers see
+    # it, and each operator it @-mentions is told wherever they are, as a sound-worthy event
+    # like a lead's message on Mine (R13/R14), even when they are not in the dialog.
+    if change.messages and all(m.sender == "note" for m in change.messages) and cause == "message":
+        note = change.messages[-1]
+        for username in change.mentions:
+            frame = {"type": "dialog.mentioned", "dialog_id": lead.id, "dialog": summary, "by": note.operator,
+                     "message": {"seq": int(note.seq), "from": note.sender}}
+            pushes.append(Push(operator(username), frame, notifiable=True))
+        return pushes
+
     last = _last_visible(change.messages)
     lead_wrote = cause == "message" and last is not None and last.sender == "lead"
 

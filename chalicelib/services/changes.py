@@ -43,6 +43,8 @@ class Change(msgspec.Struct, frozen=True):
     # Fair assignment made this change (docs/assignment.md): the joining operator's load is
     # conditioned on their capacity, and the assigner does not react to its own change.
     assigned: bool = False
+    # Operators @-mentioned by a note in `messages` (pushed `dialog.mentioned`, docs/live-events.md).
+    mentions: tuple[str, ...] = ()
 
     @property
     def created(self) -> bool:

@@ -305,6 +305,38 @@ class DialogService:
 
         return self._retrying(attempt)
 
+    def add_note(self, lead_id: str, operator: str, client_id: str, text: str,
+                 mentions: tuple[str, ...] = ()) -> tuple[MessageModel, bool]:
+        """A private note (docs/operator-api.md, "Notes and mentions"): any operator, in any
+        state of the dialog; `mentions` are the usernames it @-mentions (resolved by the caller).
+        `client_id` makes the UI's retries idempotent, in its own namespace of refs."""
+        ref = f"note:{operator}:{client_id}"
+        fingerprint = IncomingMessage(client_id, "note", text, (), None).fingerprint()
+
+        def attempt() -> tuple[MessageModel, bool]:
+            loaded = self.store.load(lead_id=lead_id, refs=[ref])
+            if loaded.lead is None:
+                raise NotFound("lead_not_found", "no such dialog")
+            lead = loaded.lead
+            if ref in loaded.refs:
+                return self._repeated(loaded.refs[ref], fingerprint, lead), False
+            write = DialogWrite(self.store, read=lead)
+            now = iso(self.clock.now())
+            note = MessageModel(lead_id, int(lead.seq) + 1, sender="note", operator=operator, text=text,
+                                created_at=now, mentions=list(mentions) or None)
+            check_size("message", stored_size(note), MESSAGE_LIMIT)
+            write.add_note(lead, note)
+            write.remember_ref(MessageRefModel(lead_id, ref, seq=note.seq, fingerprint=fingerprint, created_at=now))
+            dialog = dialog_of(lead)
+            try:
+                self._finish(write, Change(lead=lead, before=dialog, after=dialog, messages=(note,), actor=operator,
+                                           mentions=mentions))
+            except RefTaken:
+                raise WriteConflict([CONDITION_FAILED]) from None
+            return note, True
+
+        return self._retrying(attempt)
+
     def mark_read(self, lead_id: str, operator: str) -> LeadModel:
         def attempt() -> LeadModel:
             lead = self._lead(lead_id)

@@ -101,6 +101,14 @@ class DialogWrite:
         they add to the unread count; None resets it (an operator answered)."""
         self._lead_update(lead, messages, now, unread=unread, actions=[], mine_copies=tuple(lead.operators or ()))
 
+    def add_note(self, lead: LeadModel, note: MessageModel) -> None:
+        """Append a private note (numbered lead.seq + 1). It moves only `seq`: not the dialog's
+        activity, its last message or its unread count, so no tab row, Mine-tab copy or
+        counter changes for a note (what the lead and the bot see stays as it was)."""
+        self._put(note, MessageModel.seq.does_not_exist())
+        lead.seq = int(note.seq)
+        self._update(lead, [LeadModel.seq.set(lead.seq)], self._unchanged())
+
     def transition(self, lead: LeadModel, before: Dialog, after: Dialog, messages: list[MessageModel],
                    now: str) -> None:
         """Move the dialog from `before` to `after` with its system messages: the lead, the

@@ -232,7 +232,7 @@ class MessageModel(Model):
 
     lead_id = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
-    sender = UnicodeAttribute(attr_name="from")  # lead | bot | operator | system
+    sender = UnicodeAttribute(attr_name="from")  # lead | bot | operator | system | note
     text = UnicodeAttribute(null=True)
     attachments = ListAttribute(of=Attachment, default=list)
     bot_message_id = UnicodeAttribute(null=True)
@@ -245,6 +245,8 @@ class MessageModel(Model):
     sent_at = UnicodeAttribute(null=True)
     # Operator and script messages: sent | delivered | failed (webhook to the bot).
     delivery = UnicodeAttribute(null=True)
+    # Notes (`from: "note"`, operators only): the usernames the note @-mentions.
+    mentions = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class MessageRefModel(Model):

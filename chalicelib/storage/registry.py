@@ -10,6 +10,7 @@ from pynamodb.models import Model
 
 from chalicelib.config import Settings
 from chalicelib.storage import sessions
+from chalicelib.storage.canned import CannedReplyModel
 from chalicelib.storage.connections import ConnectionModel
 from chalicelib.storage.counters import CounterModel
 from chalicelib.storage.deliveries import DeadLetterModel, DeliveryModel
@@ -40,6 +41,7 @@ TABLES: tuple[type[Model], ...] = (
     NotificationModel,
     EscalationModel,
     OperatorStateModel,
+    CannedReplyModel,
 )
 
 def bind_models(settings: Settings) -> None:

@@ -59,7 +59,11 @@ def _operator(username: str | None) -> dict[str, str] | None:
 
 def for_webhook(message: MessageModel) -> bool:
     """Operator replies and system-script messages: the bot must relay them to the lead.
-    (The lead's and the bot's own messages came from the bot; system notes are for the UI.)"""
+    (The lead's and the bot's own messages came from the bot; system messages are for the UI;
+    private notes, `from: "note"`, are for operators only and never leave: the contract test
+    tests/service/webhooks/test_notes_contract.py holds every event type to it.)"""
+    if message.sender == "note":
+        return False
     return message.sender == "operator" or (message.sender == "bot" and bool(message.system_script))
 
 

@@ -8,6 +8,23 @@ export class AdminApi {
     this.api = api;
   }
 
+  // The team's canned replies (views/admin/canned.js).
+  teamReplies() {
+    return this.api.get('/api/admin/canned-replies');
+  }
+
+  createTeamReply(fields) {
+    return this.api.post('/api/admin/canned-replies', fields);
+  }
+
+  editTeamReply(shortcut, fields) {
+    return this.api.patch(`/api/admin/canned-replies/${enc(shortcut)}`, fields);
+  }
+
+  deleteTeamReply(shortcut) {
+    return this.api.request('DELETE', `/api/admin/canned-replies/${enc(shortcut)}`);
+  }
+
   bots() {
     return this.api.get('/api/admin/bots');
   }

@@ -43,6 +43,8 @@ export function reduceLiveEvent(state, event, page) {
     case 'operator.presence':
       // Someone came online, went away or offline: the participants and pickers show it.
       return stateOnly({ ...state, team: withMember(state.team || {}, event.operator) });
+    case 'dialog.mentioned':
+      return mentioned(state, event);
     case 'dialog.waiting_too_long':
       // Kept apart from the summaries (which every update replaces) until it leaves Waiting.
       return stateOnly(event.dialog ? { ...state, late: new Set([...state.late, event.dialog.lead_id]) } : state);
@@ -180,6 +182,21 @@ function delivery(state, event) {
   if (!isOpen(state, event.dialog_id)) return stateOnly(state);
   const messages = state.dialog.messages.map((m) => (m.seq === event.seq ? { ...m, delivery: event.delivery } : m));
   return stateOnly(withDialog(state, { messages }));
+}
+
+// A colleague @-mentioned this operator in a note (docs/live-events.md): a notice that opens
+// the dialog, and the new-message sound by the same rules as a lead's message on Mine (R13).
+function mentioned(state, event) {
+  const dialog = event.dialog;
+  if (!dialog || !dialog.lead_id || !event.message) return stateOnly(state);
+  const key = `${dialog.lead_id}:${event.message.seq}`;
+  const current = state.mentions || [];
+  if (current.some((m) => m.key === key)) return stateOnly(state);
+  const mention = { key, dialogId: dialog.lead_id, name: dialog.name || '', by: event.by || '', seq: event.message.seq };
+  return {
+    state: { ...state, mentions: [...current, mention] },
+    effects: [{ type: 'sound', kind: 'new-message', key: `mention:${key}`, tab: 'mine' }],
+  };
 }
 
 // Every tab of the operator gets the same tick's `at`: one claim, one sound. A reminder

@@ -5,6 +5,7 @@ import { Api } from './api.js';
 import { Store } from './store.js';
 import { setLanguage, t } from './i18n.js';
 import { Login } from './views/login.js';
+import { MentionAlerts } from './views/mentions.js';
 import { Panel } from './views/panel.js';
 import { Sidebar } from './views/sidebar.js';
 import { Topbar } from './views/topbar.js';
@@ -39,6 +40,7 @@ function ContactCenter({ controller, onLanguage }) {
         <${Sidebar} state=${state} controller=${controller} />
         <${Panel} state=${state} controller=${controller} />
       </div>`}
+      <${MentionAlerts} mentions=${state.mentions} controller=${controller} />
     </div>`;
 }
 

@@ -54,6 +54,7 @@ export class Store {
       // The waiting clocks' threshold and skew (wait_clock.js), from /api/me; `now` moves them.
       clock: null,
       now: Date.now(),
+      mentions: [], // notes that @-mention me (dialog.mentioned), until opened or dismissed
     };
     this.presence = new TeamPresence(this);
     // A new state object, so that the views see the sound toggle change.
@@ -495,6 +496,35 @@ export class Store {
       const messages = mergeMessages(this.state.dialog.messages, [message]);
       this.setDialog({ messages, through: advanceThrough(this.state.dialog.through || 0, messages) });
     }
+  }
+
+  // A private note (docs/operator-api.md, "Notes and mentions"): into the timeline like a message.
+  async sendNote(text) {
+    const dialog = this.state.dialog;
+    if (!dialog) return;
+    const note = await this.api.post(`/api/dialogs/${enc(dialog.id)}/notes`, { client_id: newClientId(), text });
+    if (this.isOpen(dialog.id) && note && typeof note.seq === 'number') {
+      const messages = mergeMessages(this.state.dialog.messages, [note]);
+      this.setDialog({ messages, through: advanceThrough(this.state.dialog.through || 0, messages) });
+    }
+  }
+
+  // The team's and my canned replies, rendered for the open dialog's lead (views/canned.js).
+  async cannedReplies() {
+    const dialog = this.state.dialog;
+    const query = dialog ? `?lead_id=${enc(dialog.id)}` : '';
+    const answer = await this.api.get(`/api/canned-replies${query}`);
+    return (answer && answer.items) || [];
+  }
+
+  // A mention notice: open its dialog, or just let it go.
+  openMention(mention) {
+    this.dismissMention(mention);
+    this.openDialog(mention.dialogId);
+  }
+
+  dismissMention(mention) {
+    this.set({ mentions: (this.state.mentions || []).filter((m) => m.key !== mention.key) });
   }
 
   async upload(file, onProgress) {

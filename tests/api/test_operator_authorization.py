@@ -59,6 +59,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/operators"): Case(200, 200),
     ("GET", "/api/presence"): Case(200, 200),
     ("PUT", "/api/presence"): Case(200, 200, lambda ctx: {"status": "away"}),
+    ("POST", "/api/dialogs/{lead_id}/notes"): Case(201, 201, lambda ctx: {"client_id": "n1", "text": "hi"}),
     ("GET", "/api/admin/bots"): Case(403, 200),
     ("POST", "/api/admin/bots"): Case(403, 201, lambda ctx: {"name": "New bot"}),
     ("GET", "/api/admin/bots/{bot_id}"): Case(403, 200),

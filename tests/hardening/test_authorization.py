@@ -95,6 +95,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/operators"): signed_in(200, 200),
     ("GET", "/api/presence"): signed_in(200, 200),
     ("PUT", "/api/presence"): signed_in(200, 200, body={"status": "away"}),
+    # Notes: any operator, on any dialog (docs/operator-api.md, "Notes and mentions").
+    ("POST", "/api/dialogs/{lead_id}/notes"): signed_in(201, 201, body={"client_id": "n1", "text": "hi"}),
+    # Canned replies: everyone reads the team's and their own and manages their own (the
+    # shortcut of the path names none yet: past authorization to the 404).
+    ("GET", "/api/canned-replies"): signed_in(200, 200),
+    ("POST", "/api/canned-replies"): signed_in(201, 201, body={"shortcut": "hello", "text": "Hello"}),
+    ("PATCH", "/api/canned-replies/{shortcut}"): signed_in(404, 404, body={"text": "Hi"}),
+    ("DELETE", "/api/canned-replies/{shortcut}"): signed_in(404, 404),
     # Admins only.
     ("GET", "/api/admin/bots"): admin_only(200),
     ("POST", "/api/admin/bots"): admin_only(201, body={"name": "New bot"}),
@@ -106,6 +114,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/bots/{bot_id}/test-delivery"): admin_only(409),
     ("POST", "/api/admin/scripts/preview"): admin_only(200, body={"texts": ["Hello {{name}}"]}),
     ("GET", "/api/admin/operators"): admin_only(200),
+    ("GET", "/api/admin/canned-replies"): admin_only(200),
+    ("POST", "/api/admin/canned-replies"): admin_only(201, body={"shortcut": "hello", "text": "Hello"}),
+    ("PATCH", "/api/admin/canned-replies/{shortcut}"): admin_only(404, body={"text": "Hi"}),
+    ("DELETE", "/api/admin/canned-replies/{shortcut}"): admin_only(404),
     ("GET", "/api/admin/webhooks/dead-letters"): admin_only(200),
     ("GET", "/api/admin/webhooks/dead-letters/{letter_id}"): admin_only(404),
     ("POST", "/api/admin/webhooks/dead-letters/{letter_id}/replay"): admin_only(404),
@@ -202,7 +214,7 @@ def test_every_route_for_every_caller(api, leads, bot, other_bot, cognito, calle
             api.post(f"/api/dialogs/{lead_id}/start", as_=OPERATOR)
             api.post(f"/api/dialogs/{lead_id}/start", as_=ADMIN)
         concrete = _concrete(path, {"tab": "waiting", "lead_id": lead_id, "bot_id": managed.id,
-                                    "letter_id": "dl_missing", "lead_ref": ref})
+                                    "letter_id": "dl_missing", "lead_ref": ref, "shortcut": "missing"})
         body = rule.body if rule.body is not None else (None if method == "GET" else {})
         token = callers.authorization(caller, path)
         response = api.call(method, concrete, body, as_=None, token=token)

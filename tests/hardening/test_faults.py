@@ -27,11 +27,14 @@ FAULTS = ["ProvisionedThroughputExceededException", "ThrottlingException", "Inte
 # Not here: sign-in and TOTP (Cognito, no DynamoDB item), the dead-letter replays, which write only
 # when there is a dead letter (their transaction is tested in tests/service/webhooks/test_dead_letters.py),
 # and the admin's test delivery and script preview, which write nothing (the test delivery reads the bot
-# once: tests/api/test_admin_screens_api.py; the preview reads no table).
+# once: tests/api/test_admin_screens_api.py; the preview reads no table); a canned reply's edit
+# and delete, which write only when the reply exists (here they name none: 404; their
+# transactions: tests/api/test_notes_and_canned_api.py).
 NOT_HERE = ("/api/auth/login", "/api/auth/refresh", "/api/admin/webhooks/dead-letters/{letter_id}/replay",
             "/api/admin/webhooks/replay", "/api/auth/challenge", "/api/auth/totp-setup", "/api/auth/forgot-password",
             "/api/auth/reset-password", "/api/me/totp", "/api/me/totp/verify",
-            "/api/admin/bots/{bot_id}/test-delivery", "/api/admin/scripts/preview")
+            "/api/admin/bots/{bot_id}/test-delivery", "/api/admin/scripts/preview",
+            "/api/canned-replies/{shortcut}", "/api/admin/canned-replies/{shortcut}")
 WRITE_ROUTES = sorted(route for route in RULES if route[0] != "GET" and route[1] not in NOT_HERE)
 
 
@@ -93,7 +96,7 @@ def test_a_failing_write_is_a_clean_503_and_leaves_nothing_half_written(api, lea
         if RULES[route].lead == "joined":
             api.post(f"/api/dialogs/{lead_id}/start", as_=ADMIN)
         params = {"tab": "waiting", "lead_id": lead_id, "bot_id": managed.id, "letter_id": "dl_missing",
-                  "lead_ref": ref}
+                  "lead_ref": ref, "shortcut": "missing"}
         before = snapshot()
         faults.arm(fail_at)
         response = _call(api, bot, route, params)

@@ -99,3 +99,20 @@ def test_a_frame_too_large_to_push_has_a_small_changed_form():
                                               "from": "lead"}
     # Tab and count frames carry a bounded summary: they have none (and never need one).
     assert changed_instead({"type": "dialog.updated", "tab": "all", "dialog": {}}) is None
+
+
+def test_a_note_goes_to_its_viewers_and_a_sound_worthy_mention_to_each_mentioned_operator():
+    with_anna = Dialog(DialogState.OPERATOR, ("anna",))
+    note = MessageModel("ld_1", 4, sender="note", operator="anna", text="@boris look", created_at="t1",
+                        mentions=["boris"])
+    change = _change(with_anna, with_anna, note, actor="anna", mentions=("boris",))
+    # No tab frame: a note changes no row (not on Waiting, Mine or All); boris is not in the dialog.
+    assert _pushes(change) == [
+        (viewers("ld_1"), "message.created", None, False),
+        (operator("boris"), "dialog.mentioned", None, True),
+    ]
+    mention = plan(change, lambda m: {}, lambda lead: {})[1].frame
+    assert mention["dialog_id"] == "ld_1" and mention["by"] == "anna"
+    assert mention["message"] == {"seq": 4, "from": "note"} and mention["dialog"]["name"] == "Anna"
+    # Without a mention: only the viewers.
+    assert _pushes(_change(with_anna, with_anna, note)) == [(viewers("ld_1"), "message.created", None, False)]

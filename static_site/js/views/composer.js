@@ -1,8 +1,11 @@
 // The message box (R11): Enter inserts a line break, Ctrl+Enter (Cmd+Enter on a Mac) or the
 // button sends. Files upload straight to S3 with a progress bar; a refused file says why.
+// Two modes (docs/operator-ui.md): Reply goes to the lead; Note stays with the operators
+// (another background, `@name` mentions a colleague, no files). `/` opens the canned replies.
 
 import { html, useRef, useState } from '../lib.js';
 import { t } from '../i18n.js';
+import { CannedPicker, filterReplies, slashQuery } from './canned.js';
 
 let nextKey = 1;
 
@@ -11,6 +14,11 @@ export function Composer({ controller }) {
   const [files, setFiles] = useState([]); // {key, name, progress, uploadId, failed}
   const [error, setError] = useState(null);
   const [sending, setSending] = useState(false);
+  const [mode, setMode] = useState('reply'); // 'reply' | 'note'
+  // The canned-reply picker: where its `/word` starts, the filter, the highlighted row.
+  const [picker, setPicker] = useState(null); // {start, query, active}
+  const [replies, setReplies] = useState({ items: null, loading: false, failed: false });
+  const dismissedAt = useRef(-1);
   const input = useRef(null);
   const filesRef = useRef(files);
   filesRef.current = files;
@@ -39,7 +47,53 @@ export function Composer({ controller }) {
     }
   }
 
+  async function loadReplies() {
+    if (replies.items || replies.loading) return;
+    setReplies({ items: null, loading: true, failed: false });
+    try {
+      setReplies({ items: await controller.cannedReplies(), loading: false, failed: false });
+    } catch (_) {
+      setReplies({ items: null, loading: false, failed: true });
+    }
+  }
+
+  function follow(value, caret) {
+    const found = slashQuery(value, caret);
+    if (!found || found.start === dismissedAt.current) {
+      if (!found) dismissedAt.current = -1;
+      setPicker(null);
+      return;
+    }
+    setPicker((current) => ({ ...found, active: current && current.query === found.query ? current.active : 0 }));
+    loadReplies();
+  }
+
+  function onInput(event) {
+    const value = event.currentTarget.value;
+    setText(value);
+    follow(value, event.currentTarget.selectionStart);
+  }
+
+  const shown = picker ? filterReplies(replies.items || [], picker.query) : [];
+
+  // The chosen reply, rendered for this lead, replaces the `/word`; the operator edits it and sends.
+  function choose(reply) {
+    const element = input.current;
+    const caret = element ? element.selectionStart : text.length;
+    const inserted = reply.rendered !== undefined ? reply.rendered : reply.text;
+    const value = text.slice(0, picker.start) + inserted + text.slice(caret);
+    setText(value);
+    setPicker(null);
+    const at = picker.start + inserted.length;
+    requestAnimationFrame(() => {
+      if (!input.current) return;
+      input.current.focus();
+      input.current.setSelectionRange(at, at);
+    });
+  }
+
   async function send() {
+    if (mode === 'note') return sendNote();
     const ready = filesRef.current.filter((f) => f.uploadId);
     const body = text.trim() ? text : '';
     if (sending || (!body && !ready.length)) return;
@@ -72,7 +126,42 @@ export function Composer({ controller }) {
     }
   }
 
+  async function sendNote() {
+    if (sending || !text.trim()) return;
+    setSending(true);
+    setError(null);
+    const sentText = text;
+    setText('');
+    try {
+      await controller.sendNote(sentText);
+    } catch (e) {
+      setText((current) => (current ? current : sentText));
+      setError(t('composer.note_failed', { reason: e ? e.message : '' }));
+    } finally {
+      setSending(false);
+      if (input.current) input.current.focus();
+    }
+  }
+
+  function onPickerKey(event) {
+    if (event.key === 'Escape') {
+      dismissedAt.current = picker.start;
+      setPicker(null);
+    } else if (event.key === 'ArrowDown' && shown.length) {
+      setPicker({ ...picker, active: (picker.active + 1) % shown.length });
+    } else if (event.key === 'ArrowUp' && shown.length) {
+      setPicker({ ...picker, active: (picker.active - 1 + shown.length) % shown.length });
+    } else if ((event.key === 'Enter' || event.key === 'Tab') && shown.length && !event.ctrlKey && !event.metaKey) {
+      choose(shown[Math.min(picker.active, shown.length - 1)]);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
   function onKeyDown(event) {
+    if (picker && onPickerKey(event)) return;
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       send();
@@ -85,9 +174,18 @@ export function Composer({ controller }) {
     setFiles(filesRef.current);
   }
 
+  const note = mode === 'note';
   return html`
-    <div class="composer">
+    <div class=${`composer ${note ? 'note-mode' : ''}`} data-mode=${mode}>
+      <div class="composer-modes" role="group" aria-label=${t('composer.mode')}>
+        <button type="button" class=${`mode ${note ? '' : 'active'}`} data-testid="composer-mode-reply"
+          aria-pressed=${note ? 'false' : 'true'} onClick=${() => setMode('reply')}>${t('composer.mode_reply')}</button>
+        <button type="button" class=${`mode ${note ? 'active' : ''}`} data-testid="composer-mode-note"
+          aria-pressed=${note ? 'true' : 'false'} onClick=${() => setMode('note')}>${t('composer.mode_note')}</button>
+      </div>
       ${error && html`<p class="error composer-error" role="alert">${error}</p>`}
+      ${picker && html`<${CannedPicker} items=${shown} active=${picker.active} loading=${replies.loading}
+        failed=${replies.failed} onChoose=${choose} onHover=${(index) => setPicker({ ...picker, active: index })} />`}
       ${files.length > 0 && html`
         <ul class="pending-files">
           ${files.map((f) => html`
@@ -100,16 +198,18 @@ export function Composer({ controller }) {
             </li>`)}
         </ul>`}
       <div class="composer-row">
-        <label class="attach" title=${t('composer.attach')}>
+        ${!note && html`<label class="attach" title=${t('composer.attach')}>
           <span aria-hidden="true">+</span>
           <span class="visually-hidden">${t('composer.attach')}</span>
           <input type="file" class="visually-hidden" data-testid="composer-attach" multiple onChange=${attach} />
-        </label>
+        </label>`}
         <textarea data-testid="composer-input" ref=${input} rows="3" value=${text}
-          placeholder=${t('composer.placeholder')} aria-label=${t('composer.placeholder')}
-          onInput=${(e) => setText(e.currentTarget.value)} onKeyDown=${onKeyDown}></textarea>
+          placeholder=${t(note ? 'composer.note_placeholder' : 'composer.placeholder')}
+          aria-label=${t(note ? 'composer.note_placeholder' : 'composer.placeholder')}
+          aria-expanded=${picker ? 'true' : 'false'}
+          onInput=${onInput} onKeyDown=${onKeyDown} onBlur=${() => setPicker(null)}></textarea>
         <button type="button" class="primary" data-testid="composer-send" onClick=${send} disabled=${sending}>
-          ${t('composer.send')}
+          ${t(note ? 'composer.add_note' : 'composer.send')}
         </button>
       </div>
     </div>`;

@@ -25,17 +25,20 @@ function Attachment({ attachment }) {
 }
 
 function author(message, bots, lead) {
-  if (message.from === 'operator') return message.operator || t('from.operator');
+  if (message.from === 'operator' || message.from === 'note') return message.operator || t('from.operator');
   if (message.from === 'lead') return (lead && lead.name) || t('from.lead');
   if (message.from === 'bot') return (lead && bots[lead.bot]) || t('from.bot');
   return t('from.system');
 }
 
 function Message({ message, bots, lead }) {
-  const from = ['lead', 'bot', 'operator', 'system'].includes(message.from) ? message.from : 'system';
+  const from = ['lead', 'bot', 'operator', 'system', 'note'].includes(message.from) ? message.from : 'system';
+  // A private note: for operators only (never sent to the lead), labelled and tinted apart.
   return html`
     <div class=${`message from-${from}`} data-testid="message" data-seq=${message.seq} data-from=${message.from}>
-      ${from !== 'system' && html`<div class="message-author">${author(message, bots, lead)}</div>`}
+      ${from !== 'system' && html`<div class="message-author">
+        ${from === 'note' && html`<span class="note-label" data-testid="note-label">${t('note.label')}</span>`}
+        ${author(message, bots, lead)}</div>`}
       ${message.text && html`<div class="message-text"><${LinkedText} text=${message.text} /></div>`}
       ${(message.attachments || []).length > 0 && html`
         <div class="attachments">

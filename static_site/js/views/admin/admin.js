@@ -1,11 +1,12 @@
 // The admin screens (admins only: the top bar shows their entry to members of `admins`, and
-// the server answers 403 to anyone else). Bots, webhook dead letters, operators.
-// Team canned replies will join here once issue 14 ([workspace]) has landed them.
+// the server answers 403 to anyone else). Bots, webhook dead letters, operators, the team's
+// canned replies.
 
 import { html, useMemo, useState } from '../../lib.js';
 import { t } from '../../i18n.js';
 import { AdminApi } from '../../admin_api.js';
 import { BotsScreen } from './bots.js';
+import { CannedScreen } from './canned.js';
 import { DeadLettersScreen } from './dead_letters.js';
 import { OperatorsScreen } from './operators.js';
 
@@ -13,6 +14,7 @@ const SECTIONS = [
   ['bots', BotsScreen],
   ['dead_letters', DeadLettersScreen],
   ['operators', OperatorsScreen],
+  ['canned', CannedScreen],
 ];
 
 export function AdminScreens({ api }) {
