@@ -17,6 +17,7 @@ from chalicelib.api.bot_v1 import bot_api
 from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.http import refuse_deep_json
 from chalicelib.api.operator import operator_api
+from chalicelib.api.search import search_api
 
 app = Chalice(app_name="handover")
 # `chalice package` refuses websocket handlers unless this flag is set.
@@ -30,6 +31,7 @@ app.register_blueprint(operator_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(deliveries_api)
 app.register_blueprint(operators_api)
+app.register_blueprint(search_api)
 # JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
 app.register_middleware(refuse_deep_json, "http")
 

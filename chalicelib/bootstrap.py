@@ -38,6 +38,7 @@ from chalicelib.services.bots import BotService
 from chalicelib.services.changes import Consequences, Listener, Stager
 from chalicelib.services.dialogs import DialogService
 from chalicelib.services.operators import OperatorRoster
+from chalicelib.services.search import Search
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.connections import ConnectionStore
@@ -45,6 +46,7 @@ from chalicelib.storage.counters import CounterStore
 from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.notifications import EscalationMarks, NotificationStore
 from chalicelib.storage.registry import bind_models
+from chalicelib.storage.search import SearchReader
 from chalicelib.storage.tab_pages import TabReader
 from chalicelib.webhooks.dead_letters import DeadLetters
 from chalicelib.webhooks.delivery import WebhookDelivery
@@ -92,6 +94,8 @@ class Services:
     operators: OperatorRoster
     # Per minute: closes the websockets of revoked operators (docs/security.md).
     revocations: RevocationSweep
+    # The operators' search box (docs/operator-api.md, "Search").
+    search: Search
 
 
 def build(
@@ -144,6 +148,7 @@ def build(
         notifications=notifications,
         operators=OperatorRoster(CognitoDirectory(settings), connections, clock, ADMINS_GROUP),
         revocations=RevocationSweep(connections, live, OperatorDirectory(settings), clock, settings.reauth_seconds),
+        search=Search(SearchReader()),
     )
 
 

@@ -22,6 +22,7 @@ from chalicelib.storage.models import (
     UploadModel,
 )
 from chalicelib.storage.notifications import EscalationModel, NotificationModel
+from chalicelib.storage.search import SearchTermModel
 from chalicelib.storage.tickets import WsTicketModel
 
 TABLES: tuple[type[Model], ...] = (
@@ -38,6 +39,7 @@ TABLES: tuple[type[Model], ...] = (
     DeadLetterModel,
     NotificationModel,
     EscalationModel,
+    SearchTermModel,
 )
 
 def bind_models(settings: Settings) -> None:
