@@ -63,7 +63,7 @@ FUNCTIONS: dict[str, Access] = {
     "APIHandler": _access(
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
-              "deliveries dead_letters notifications",
+              "deliveries dead_letters notifications search",
         attachments=UPLOAD,
         manage_connections=True,
         cognito=LIST_OPERATORS,
