@@ -17,12 +17,14 @@ from typing import Any
 
 import msgspec
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.domain.commands import EMAIL_ATTRIBUTE, PHONE_ATTRIBUTE
 from chalicelib.domain.search import SearchKind, SearchQuery, lead_terms
 from chalicelib.observability import render_each
-from chalicelib.storage.dialogs import lead_attributes, summary_of
+from chalicelib.storage.dialogs import DialogStore, lead_attributes, summary_of
+from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.models import LeadModel, _Meta
 from chalicelib.storage.pages import bad_cursor, check_key, decode_cursor, encode_cursor
 
@@ -108,3 +110,27 @@ def _matching(lead: LeadModel, query: SearchQuery) -> set[str]:
     if query.kind is SearchKind.NAME:
         return {query.term for term in terms if term.startswith(query.term)}
     return {query.term} & terms
+
+
+# --- leads stored before search ------------------------------------------------------------------
+
+def index_lead(lead: LeadModel, tab_shards: int) -> bool:
+    """Give a lead stored before search and the All tab's filters its search items and filter
+    keys (the one-off backfill, `python -m ops.search_backfill`). The terms are puts of what
+    the lead says now (idempotent); the keys are set on condition that the dialog has not
+    moved since `lead` was read. False: it moved; read it again and retry."""
+    with SearchTermModel.batch_write() as batch:
+        for item in term_items(lead.id, terms_of(lead)):
+            batch.save(item)
+    store = DialogStore(tab_shards)
+    try:
+        lead.update(
+            actions=[LeadModel.state_key.set(store.state_key(lead.id, lead.dialog_state)),
+                     LeadModel.bot_state_key.set(store.bot_state_key(lead.bot_id, lead.dialog_state))],
+            condition=(LeadModel.dialog_version == lead.dialog_version) & (LeadModel.dialog_state == lead.dialog_state),
+        )
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
