@@ -79,9 +79,10 @@ class SearchReader:
             except LeadModel.DoesNotExist:
                 return SearchPage([], None)
             return SearchPage(render_each([lead], summary_of, "lead"), None)
+        prefix = ""
         if query.kind is SearchKind.NAME:
-            term, prefix = item_key(query.term, "")
-            prefix = prefix[:-1]  # item_key ends the entry with "#<lead id>"; here that is "#"
+            # The name items' bucket and the start of their entries (docs/data-model.md, "Search").
+            term, prefix = _NAME + query.value[0], query.value
             condition = SearchTermModel.entry.startswith(prefix)
         else:
             term, condition = query.term, None
@@ -100,16 +101,16 @@ class SearchReader:
         leads = {lead.id: lead for lead in LeadModel.batch_get(ids)} if ids else {}
         # A lead whose terms moved on after this item was read (an edit racing the page) is
         # left out rather than shown under a name or phone it no longer has.
-        found = [leads[i] for i in ids if i in leads and query.term in _matching(leads[i], query)]
+        found = [leads[i] for i in ids if i in leads and _answers(leads[i], query)]
         return SearchPage(render_each(found, summary_of, "lead"), encode_cursor({"k": last}) if last else None)
 
 
-def _matching(lead: LeadModel, query: SearchQuery) -> set[str]:
-    """The lead's logical terms that answer the query (for a name, by prefix)."""
+def _answers(lead: LeadModel, query: SearchQuery) -> bool:
+    """Whether the lead, as it is now, answers the query (a name by prefix, the rest whole)."""
     terms = terms_of(lead)
     if query.kind is SearchKind.NAME:
-        return {query.term for term in terms if term.startswith(query.term)}
-    return {query.term} & terms
+        return any(term.startswith(query.term) for term in terms)
+    return query.term in terms
 
 
 # --- leads stored before search ------------------------------------------------------------------
