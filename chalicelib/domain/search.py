@@ -104,6 +104,7 @@ def parse_query(text: str) -> SearchQuery:
         raise ValidationFailed("type something to search for", fields={"q": "empty"})
     if len(raw) > MAX_QUERY:
         raise ValidationFailed(f"a search is at most {MAX_QUERY} characters", fields={"q": "too long"})
+
     if LEAD_ID_RE.fullmatch(raw):
         return SearchQuery(SearchKind.LEAD_ID, raw)
     if raw.lower().startswith("ref:") and raw[4:].strip():

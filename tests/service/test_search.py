@@ -78,6 +78,12 @@ def test_a_cursor_of_another_search_is_refused(services, bot):
         services.search.page("an", limit=1, cursor="not-a-cursor")
 
 
+def test_a_lone_surrogate_is_refused_before_dynamodb(services, aws):
+    with pytest.raises(ValidationFailed):
+        services.search.page("anna\ud800")
+    assert aws.dynamodb() == []
+
+
 def test_an_edit_replaces_the_terms_it_changes(services, bot, anna):
     services.dialogs.edit_lead(anna.id, "alice", check_operator_lead_edit(
         {"name": "Olga", "phone": "+1 555 0100", "email": "", "tags": ["gold"]}))
