@@ -19,6 +19,7 @@ from chalicelib.api.deliveries import deliveries_api
 from chalicelib.api.http import refuse_deep_json
 from chalicelib.api.operator import operator_api
 from chalicelib.api.presence import presence_api
+from chalicelib.api.search import search_api
 
 app = Chalice(app_name="handover")
 # `chalice package` refuses websocket handlers unless this flag is set.
@@ -34,6 +35,7 @@ app.register_blueprint(deliveries_api)
 app.register_blueprint(operators_api)
 app.register_blueprint(presence_api)
 app.register_blueprint(canned_api)
+app.register_blueprint(search_api)
 # JSON nested too deep is a 400 before any route runs, so before authentication (api/http.py).
 app.register_middleware(refuse_deep_json, "http")
 

@@ -1,6 +1,6 @@
 """`make bench`: the whole benchmark suite on the local runtime; one table; bench/results.json.
 
-    .venv/bin/python -m bench.run [--skip cold,latency,cost,ui,scaling] [--out bench/results.json]
+    .venv/bin/python -m bench.run [--skip cold,latency,cost,ui,scaling,search] [--out bench/results.json]
 
 Order: the cold start first (no runtime running), then delivery latency and throughput on a
 fresh Handover runtime beside the floor runtime, then one more fresh runtime for the DynamoDB
@@ -23,7 +23,7 @@ from bench.common import bench_runtime, dump, machine
 RESULTS = Path(__file__).resolve().parent / "results.json"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 README = Path(__file__).resolve().parent.parent / "README.md"
-PARTS = ("cold", "latency", "cost", "ui", "scaling")
+PARTS = ("cold", "latency", "cost", "ui", "scaling", "search")
 
 
 def log(line: str) -> None:
@@ -70,7 +70,7 @@ def run(skip: set[str]) -> dict[str, Any]:
                     "floor": _median_of(floor_meter, "POST /floor/dialogs/{dialog_id}/messages")}
 
         _part(results, "latency", measure_latency)
-    if not {"cost", "ui", "scaling"} <= skip:
+    if not {"cost", "ui", "scaling", "search"} <= skip:
         def measure_rest() -> None:
             with bench_runtime() as bench:
                 if "cost" not in skip:
@@ -92,6 +92,12 @@ def run(skip: set[str]) -> dict[str, Any]:
 
                     _part(results, "ladder tick", lambda: results.setdefault("scaling", {}).__setitem__(
                         "ladder_tick", ladder_tick.measure_ladder_tick(bench, log)))
+                if "search" not in skip:
+                    from bench import search_scaling
+
+                    log("search pages, 100 vs 100,000 leads")
+                    _part(results, "search", lambda: results.setdefault("scaling", {}).update(
+                        search_scaling.measure_search(bench, log)))
 
         _part(results, "runtime for cost, ui and scaling", measure_rest)
     results["seconds"] = round(time.perf_counter() - began, 1)
@@ -179,7 +185,9 @@ def table(results: dict[str, Any]) -> list[list[str]]:
                            ("reminder_tick", "reminder tick, 10 vs 10,000 waiting leads"),
                            ("ladder_tick", "per-minute tick (reminders + escalation ladder), 10 vs 10,000 "
                                            "dialogs in the wait-clock index"),
-                           ("canned_reply_page", "canned-reply page (team + own, rendered), 100 vs 100,000 leads")):
+                           ("canned_reply_page", "canned-reply page (team + own, rendered), 100 vs 100,000 leads"),
+                           ("search_name_prefix", "search page (name prefix), 100 vs 100,000 leads"),
+                           ("search_tag", "search page (tag), 100 vs 100,000 leads")):
             pair = scaling.get(key)
             if not pair:
                 continue

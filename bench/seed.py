@@ -105,3 +105,18 @@ def seed_leads(dynamodb: Any, prefix: str, template_lead_id: str, bot_id: str, r
             yield item
 
     return batch_write(dynamodb, leads, copies())
+
+
+def seed_search_terms(dynamodb: Any, prefix: str, bot_id: str, refs: range, tag: str) -> int:
+    """The search items of `seed_leads`' copies, as their create would write them: the whole
+    folded name ("seeded lead <i>", all in the bucket `name#s`) and one shared tag (one exact
+    partition holding every copy: the worst case for an exact term)."""
+    table = f"{prefix}search"
+
+    def items() -> Iterator[dict[str, Any]]:
+        for i in refs:
+            lead_id = make_lead_id(bot_id, f"seed-{i}")
+            yield {"term": {"S": "name#s"}, "entry": {"S": f"seeded lead {i}#{lead_id}"}, "lead_id": {"S": lead_id}}
+            yield {"term": {"S": f"tag#{tag}"}, "entry": {"S": lead_id}, "lead_id": {"S": lead_id}}
+
+    return batch_write(dynamodb, table, items())

@@ -44,6 +44,7 @@ from chalicelib.services.dialogs import DialogService
 from chalicelib.services.notes import Notes
 from chalicelib.services.operators import OperatorRoster
 from chalicelib.services.presence import Observers, TeamPresence
+from chalicelib.services.search import Search
 from chalicelib.services.tabs import Tabs
 from chalicelib.services.uploads import UploadService
 from chalicelib.storage.canned import CannedStore
@@ -54,6 +55,7 @@ from chalicelib.storage.dialogs import DialogStore
 from chalicelib.storage.notifications import EscalationMarks, NotificationStore
 from chalicelib.storage.presence import PresenceStore
 from chalicelib.storage.registry import bind_models
+from chalicelib.storage.search import SearchReader
 from chalicelib.storage.tab_pages import TabReader
 from chalicelib.webhooks.dead_letters import DeadLetters
 from chalicelib.webhooks.delivery import WebhookDelivery
@@ -106,6 +108,8 @@ class Services:
     # Private notes with @mentions, and canned replies (docs/operator-api.md).
     notes: Notes
     canned: CannedReplies
+    # The operators' search box (docs/operator-api.md, "Search").
+    search: Search
     # Fair assignment; None unless HANDOVER_ASSIGNMENT=fair (docs/assignment.md).
     assignment: FairAssignment | None = None
 
@@ -174,6 +178,7 @@ def build(
         assignment=assignment,
         notes=Notes(dialogs, OperatorDirectory(settings)),
         canned=CannedReplies(CannedStore(), store, clock),
+        search=Search(SearchReader()),
     )
 
 

@@ -66,7 +66,7 @@ FUNCTIONS: dict[str, Access] = {
     "APIHandler": _access(
         read="",
         write="bots leads operator_dialogs messages message_refs uploads ws_tickets connections counters "
-              "deliveries dead_letters notifications operator_states canned_replies",
+              "deliveries dead_letters notifications operator_states canned_replies search",
         attachments=UPLOAD,
         manage_connections=True,
         # AdminGetUser: a note's @mentions are checked against the pool (docs/operator-api.md).

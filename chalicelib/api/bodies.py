@@ -153,6 +153,12 @@ def check_tab_query(params: Mapping[str, str] | None) -> tuple[int, str | None]:
     return query.limit, query.cursor or None
 
 
+def check_tab_filter(params: Mapping[str, str] | None) -> tuple[str | None, str | None]:
+    """`?state=&bot_id=` of the All tab (empty: not filtered)."""
+    query = decode_query(params, schemas_operator.TabQuery)
+    return query.state or None, query.bot_id or None
+
+
 def check_message_window(params: Mapping[str, str] | None) -> MessageWindow:
     """The query of `GET /api/dialogs/{lead_id}/messages`: limit, and before or after a seq."""
     window = decode_query(params, schemas_operator.MessageWindow)

@@ -70,6 +70,7 @@ from chalicelib.api.schemas_operator import (
     WsTicket,
 )
 from chalicelib.api.schemas_presence import StatusInput, TeamList, TeamMember
+from chalicelib.api.schemas_search import SearchQueryString, SearchResults
 
 AUTH = {401: "No access token, or one that is expired, tampered or from another pool (unauthorized); "
              "revoked in Cognito: disabled, deleted or signed out (token_revoked)",
@@ -172,8 +173,14 @@ ROUTES = (
     Route("post", "/api/ws-ticket", "wsTicket", "A one-time websocket ticket (60 s)",
           ok={200: ("Connect to ws_url?ticket=…", WsTicket)}, errors=AUTH),
     Route("get", "/api/tabs/{tab}", "tabPage", "A page of a tab, newest activity first",
-          ok={200: ("The page", TabPage)}, errors={**AUTH, 422: "Unknown tab, bad limit or cursor"},
+          ok={200: ("The page", TabPage)},
+          errors={**AUTH, 422: "Unknown tab, bad limit or cursor, a state or bot_id filter on a tab other than All"},
           query=TabQuery, path_params={"tab": TabName}, state_refusals=(FORGED_CURSOR,)),
+    Route("get", "/api/search", "search",
+          "Find dialogs by lead id, lead_ref, phone, e-mail, tag or name prefix (one Query a page)",
+          ok={200: ("How the query was read, and a page of dialog rows", SearchResults)},
+          errors={**AUTH, 422: "An empty or over-long q, a bad limit, or a cursor of another search"},
+          query=SearchQueryString, state_refusals=(FORGED_CURSOR,)),
     Route("get", "/api/counts", "counts", "How many dialogs each tab has", ok={200: ("The counts", Counts)},
           errors=AUTH),
     Route("get", "/api/dialogs/{lead_id}", "openDialog", "The lead and its newest messages",

@@ -16,6 +16,7 @@ from chalicelib.api.bodies import (
     check_note,
     check_operator_lead_edit,
     check_operator_reply,
+    check_tab_filter,
     check_tab_query,
     check_upload_request,
     page_limit,
@@ -63,7 +64,8 @@ def _messages(items: list[MessageModel], newest_first: bool, limit: int) -> dict
 def tab_page(tab: str) -> Any:
     operator = current_operator(_request())
     limit, cursor = check_tab_query(_request().query_params)
-    page = services().tabs.page(tab, operator.username, limit, cursor)
+    state, bot_id = check_tab_filter(_request().query_params)
+    page = services().tabs.page(tab, operator.username, limit, cursor, state=state, bot_id=bot_id)
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 

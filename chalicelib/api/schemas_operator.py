@@ -99,6 +99,11 @@ class WsTicket(msgspec.Struct):
 class TabQuery(msgspec.Struct):
     limit: PageLimit = DEFAULT_PAGE
     cursor: Cursor = ""
+    # The All tab's filters (one Query on an index each; docs/operator-api.md, "Tabs").
+    state: Annotated[Literal["", "bot", "waiting", "operator"],
+                     Meta(description="All tab only: dialogs in this state; empty for every state.")] = ""
+    bot_id: Annotated[str, Meta(max_length=80, pattern=whole("[A-Za-z0-9_-]*"),
+                                description="All tab only: this bot's dialogs; empty for every bot.")] = ""
 
 
 class LastMessage(msgspec.Struct):

@@ -31,6 +31,7 @@ from chalicelib.storage.dialogs import DialogStore, dialog_of, lead_attributes
 from chalicelib.storage.errors import CONDITION_FAILED, RefTaken, WriteConflict
 from chalicelib.storage.item_sizes import stored_size
 from chalicelib.storage.models import BotModel, LeadModel, MessageModel, MessageRefModel
+from chalicelib.storage.search import terms_of
 
 T = TypeVar("T")
 
@@ -129,6 +130,7 @@ class DialogService:
         `lead.updated` and the merged attributes all come from it, so a message, a
         transition, a mark-read or another edit in between makes the caller read again."""
         current = lead_attributes(lead)
+        terms_before = terms_of(lead)  # before the merge below changes `lead` in memory
         merged = merged_attributes(current, changes.attributes)
         changed: dict[str, Any] = {name: value for name, value in changes.fields.items()
                                    if getattr(lead, name) != value}
@@ -142,7 +144,7 @@ class DialogService:
         # On the merged result: two PUTs each well under the limit may add up past it.
         check_size("lead", stored_size(lead, changed), LEAD_LIMIT)
         write = DialogWrite(self.store, read=lead)
-        write.edit_lead(lead, changed)
+        write.edit_lead(lead, changed, terms_before)
         dialog = dialog_of(lead)
         self._finish(write, Change(lead=lead, before=dialog, after=dialog, lead_updated=True, actor=actor))
 

@@ -15,9 +15,11 @@ class Tabs:
         self.pages = pages
         self.counters = counters
 
-    def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None) -> TabPage:
-        """One Query per page (per shard), newest activity first."""
-        return self.pages.page(tab, username, limit, cursor)
+    def page(self, tab: str, username: str, limit: int = DEFAULT_PAGE, cursor: str | None = None, *,
+             state: str | None = None, bot_id: str | None = None) -> TabPage:
+        """One Query per page (per shard), newest activity first; the All tab may be filtered
+        by state and/or bot (one Query on a keys-only index, plus one BatchGetItem)."""
+        return self.pages.page(tab, username, limit, cursor, state=state, bot_id=bot_id)
 
     def counts(self, username: str) -> dict[str, int]:
         """`{waiting, mine, all}` for `username`: one BatchGetItem."""

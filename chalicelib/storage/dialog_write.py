@@ -29,6 +29,7 @@ from chalicelib.storage.dialogs import last_message_of, summary_of
 from chalicelib.storage.errors import CONDITION_FAILED, TRANSACTION_CONFLICT, RefTaken, WriteConflict, cancellation_reasons
 from chalicelib.storage.models import LeadModel, MessageModel, MessageRefModel, OperatorDialogModel, UploadModel
 from chalicelib.storage.presence import TEAM, OperatorStateModel
+from chalicelib.storage.search import term_items, terms_of
 
 if TYPE_CHECKING:
     from chalicelib.storage.dialogs import DialogStore
@@ -78,11 +79,28 @@ class DialogWrite:
     # --- the recipes ----------------------------------------------------------------------
     def create_lead(self, lead: LeadModel) -> None:
         # A parallel create that wins makes this a WriteConflict: the retry updates instead.
+        lead.state_key = self.store.state_key(lead.id, lead.dialog_state)
+        lead.bot_state_key = self.store.bot_state_key(lead.bot_id, lead.dialog_state)
         self._put(lead, LeadModel.id.does_not_exist())
+        # Its search terms, in the same transaction: a lead is findable the moment it exists.
+        for item in term_items(lead.id, terms_of(lead)):
+            self._put(item)
 
-    def edit_lead(self, lead: LeadModel, changed: Mapping[str, Any]) -> None:
+    def edit_lead(self, lead: LeadModel, changed: Mapping[str, Any], terms_before: frozenset[str]) -> None:
         """Set the lead's own fields in `changed` (None removes one), bump `lead_version`,
-        refresh the Mine-tab copies. `attributes` is written as the whole map, not one
+        refresh the Mine-tab copies, and replace the search terms that changed
+        (`terms_before`: the lead's terms as it was read, before the service merged the edit
+        into it). Deleting a term item that is not there is no error, so a lead stored before
+        search existed just gains its new terms here."""
+        self._edit_lead(lead, changed)
+        after = terms_of(lead)
+        for item in term_items(lead.id, terms_before - after):
+            self._ops.append(("delete", item, None, None))
+        for item in term_items(lead.id, after - terms_before):
+            self._put(item)
+
+    def _edit_lead(self, lead: LeadModel, changed: Mapping[str, Any]) -> None:
+        """`attributes` is written as the whole map, not one
         document path per key: a key may hold "[", "]" or "." (PynamoDB would parse them as
         a path), and the condition on the read makes that safe."""
         actions: list[Any] = []
@@ -119,6 +137,11 @@ class DialogWrite:
             LeadModel.operators.set(list(after.operators)),
             LeadModel.dialog_version.set(version),
         ]
+        if after.state is not before.state:
+            # The All tab's filters (indexes `by-state`, `by-bot-state`) follow the state.
+            lead.state_key = self.store.state_key(lead.id, after.state.value)
+            lead.bot_state_key = self.store.bot_state_key(lead.bot_id, after.state.value)
+            actions += [LeadModel.state_key.set(lead.state_key), LeadModel.bot_state_key.set(lead.bot_state_key)]
         lead.dialog_state = after.state.value
         lead.operators = list(after.operators)
         lead.dialog_version = version

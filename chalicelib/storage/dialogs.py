@@ -74,6 +74,14 @@ class DialogStore:
 
     def clock_key(self, lead_id: str) -> str:
         return f"clock#{tab_shard(self.tab_shards, lead_id)}"
+    def state_key(self, lead_id: str, state: str) -> str:
+        """The All tab's state filter, write-sharded like the tabs (a state as busy as `bot`
+        takes nearly every message's index write)."""
+        return f"{state}#{tab_shard(self.tab_shards, lead_id)}"
+
+    @staticmethod
+    def bot_state_key(bot_id: str, state: str) -> str:
+        return f"{bot_id}#{state}"
 
     # --- reads --------------------------------------------------------------------------
     @staticmethod

@@ -130,6 +130,41 @@ class AllDialogsIndex(GlobalSecondaryIndex):
     last_activity_at = UnicodeAttribute(range_key=True)
 
 
+class ByStateIndex(GlobalSecondaryIndex):
+    """The All tab filtered by state: `state_key = "<state>#<tab shard>"`, newest activity
+    first. Keys only: a page reads its rows with one BatchGetItem, and each message rewrites
+    only these few bytes here, not the whole lead (docs/performance.md)."""
+
+    class Meta:
+        index_name = "by-state"
+        projection = KeysOnlyProjection()
+
+    state_key = UnicodeAttribute(hash_key=True)
+    last_activity_at = UnicodeAttribute(range_key=True)
+
+
+class ByBotIndex(GlobalSecondaryIndex):
+    """The All tab filtered by bot: one partition per bot, newest activity first. Keys only."""
+
+    class Meta:
+        index_name = "by-bot"
+        projection = KeysOnlyProjection()
+
+    bot_id = UnicodeAttribute(hash_key=True)
+    last_activity_at = UnicodeAttribute(range_key=True)
+
+
+class ByBotStateIndex(GlobalSecondaryIndex):
+    """The All tab filtered by bot and state: `bot_state_key = "<bot id>#<state>"`. Keys only."""
+
+    class Meta:
+        index_name = "by-bot-state"
+        projection = KeysOnlyProjection()
+
+    bot_state_key = UnicodeAttribute(hash_key=True)
+    last_activity_at = UnicodeAttribute(range_key=True)
+
+
 class LastMessage(MapAttribute):
     seq = NumberAttribute()
     sender = UnicodeAttribute(attr_name="from")
@@ -178,11 +213,18 @@ class LeadModel(Model):
     last_message = LastMessage(null=True)
     waiting_key = UnicodeAttribute(null=True)
     all_key = UnicodeAttribute()
+    # The All tab's filters; absent on leads stored before them until the backfill
+    # (docs/runbook.md, "Search and filter backfill").
+    state_key = UnicodeAttribute(null=True)
+    bot_state_key = UnicodeAttribute(null=True)
 
     waiting = WaitingIndex()
     all_dialogs = AllDialogsIndex()
     waiting_since_index = WaitingSinceIndex()
     wait_clock_index = WaitClockIndex()
+    by_state = ByStateIndex()
+    by_bot = ByBotIndex()
+    by_bot_state = ByBotStateIndex()
 
 
 # --- the Mine tab -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from chalicelib.storage.models import (
 )
 from chalicelib.storage.notifications import EscalationModel, NotificationModel
 from chalicelib.storage.presence import OperatorStateModel
+from chalicelib.storage.search import SearchTermModel
 from chalicelib.storage.tickets import WsTicketModel
 
 TABLES: tuple[type[Model], ...] = (
@@ -42,6 +43,7 @@ TABLES: tuple[type[Model], ...] = (
     EscalationModel,
     OperatorStateModel,
     CannedReplyModel,
+    SearchTermModel,
 )
 
 def bind_models(settings: Settings) -> None:

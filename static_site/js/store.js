@@ -41,6 +41,8 @@ export class Store {
       counts: { waiting: 0, mine: 0, all: 0 },
       tab: 'waiting',
       list: { items: [], nextCursor: null, loading: true },
+      // The All tab's filter (views/sidebar.js): '' is every state / every bot.
+      allFilter: { state: '', bot: '' },
       bots: {},
       dialog: null,
       // On a phone the information panel would cover the messages: it opens on demand there.
@@ -256,7 +258,11 @@ export class Store {
     if (!more) this.listEvents = [];
     this.set({ list: { ...this.state.list, loading: true } });
     try {
-      const query = cursor ? `?cursor=${enc(cursor)}` : '';
+      const params = new URLSearchParams();
+      if (cursor) params.set('cursor', cursor);
+      if (tab === 'all' && this.state.allFilter.state) params.set('state', this.state.allFilter.state);
+      if (tab === 'all' && this.state.allFilter.bot) params.set('bot_id', this.state.allFilter.bot);
+      const query = params.toString() ? `?${params}` : '';
       const body = await this.api.get(`/api/tabs/${tab}${query}`);
       if (request !== this.listRequest) return;
       let items;
@@ -274,6 +280,18 @@ export class Store {
       this.set({ list: { ...this.state.list, loading: false } });
       this.fail(error);
     }
+  }
+
+  setAllFilter(filter) {
+    this.set({ allFilter: { ...this.state.allFilter, ...filter }, list: { items: [], nextCursor: null, loading: true } });
+    this.loadList();
+  }
+
+  // One page of `GET /api/search` (views/sidebar.js keeps the results: they do not follow live events).
+  search(q, cursor = null) {
+    const params = new URLSearchParams({ q });
+    if (cursor) params.set('cursor', cursor);
+    return this.api.get(`/api/search?${params}`);
   }
 
   selectTab(tab) {

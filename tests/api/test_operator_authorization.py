@@ -45,6 +45,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/ws-ticket"): Case(200, 200),
     ("GET", "/api/tabs/{tab}"): Case(200, 200),
     ("GET", "/api/counts"): Case(200, 200),
+    # Without ?q= a signed-in caller gets the 422 of an empty search; anyone else a 401.
+    ("GET", "/api/search"): Case(422, 422),
     ("GET", "/api/bots"): Case(200, 200),
     ("GET", "/api/dialogs/{lead_id}"): Case(200, 200),
     ("GET", "/api/dialogs/{lead_id}/messages"): Case(200, 200),
@@ -81,12 +83,12 @@ def api_routes() -> list[tuple[str, str]]:
 def test_the_matrix_covers_every_operator_and_admin_route():
     routes = set(api_routes())
     assert set(MATRIX) <= routes
-    from chalicelib.api import admin, admin_operators, auth_routes, operator, presence
+    from chalicelib.api import admin, admin_operators, auth_routes, operator, presence, search
 
     mine = {
         (method, path) for path, entries in app.routes.items() for method, entry in entries.items()
         if entry.view_function.__module__ in (admin.__name__, admin_operators.__name__, auth_routes.__name__,
-                                             operator.__name__, presence.__name__)
+                                             operator.__name__, presence.__name__, search.__name__)
     }
     assert mine - PUBLIC == set(MATRIX)
 

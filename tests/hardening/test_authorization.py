@@ -80,6 +80,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/me/totp/verify"): signed_in(200, 200, body={"code": "123456"}),  # moto takes any code here
     ("GET", "/api/tabs/{tab}"): signed_in(200, 200),
     ("GET", "/api/counts"): signed_in(200, 200),
+    ("GET", "/api/search"): signed_in(422, 422),  # no ?q=: an empty search, once signed in
     ("GET", "/api/bots"): signed_in(200, 200),
     ("GET", "/api/dialogs/{lead_id}"): signed_in(200, 200),
     ("GET", "/api/dialogs/{lead_id}/messages"): signed_in(200, 200),
