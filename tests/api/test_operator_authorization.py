@@ -62,6 +62,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/presence"): Case(200, 200),
     ("PUT", "/api/presence"): Case(200, 200, lambda ctx: {"status": "away"}),
     ("POST", "/api/dialogs/{lead_id}/notes"): Case(201, 201, lambda ctx: {"client_id": "n1", "text": "hi"}),
+    # Canned replies: each caller's own (a shortcut nobody has is 404 to anyone); the team's are the admins'.
+    ("GET", "/api/canned-replies"): Case(200, 200),
+    ("POST", "/api/canned-replies"): Case(201, 201, lambda ctx: {"shortcut": "hi", "text": "Hello {{name}}"}),
+    ("PATCH", "/api/canned-replies/{shortcut}"): Case(404, 404, lambda ctx: {"text": "Hi"}),
+    ("DELETE", "/api/canned-replies/{shortcut}"): Case(404, 404),
+    ("GET", "/api/admin/canned-replies"): Case(403, 200),
+    ("POST", "/api/admin/canned-replies"): Case(403, 201, lambda ctx: {"shortcut": "hi", "text": "Hello {{name}}"}),
+    ("PATCH", "/api/admin/canned-replies/{shortcut}"): Case(403, 404, lambda ctx: {"text": "Hi"}),
+    ("DELETE", "/api/admin/canned-replies/{shortcut}"): Case(403, 404),
     ("GET", "/api/admin/bots"): Case(403, 200),
     ("POST", "/api/admin/bots"): Case(403, 201, lambda ctx: {"name": "New bot"}),
     ("GET", "/api/admin/bots/{bot_id}"): Case(403, 200),
@@ -83,12 +92,13 @@ def api_routes() -> list[tuple[str, str]]:
 def test_the_matrix_covers_every_operator_and_admin_route():
     routes = set(api_routes())
     assert set(MATRIX) <= routes
-    from chalicelib.api import admin, admin_operators, auth_routes, operator, presence, search
+    from chalicelib.api import admin, admin_operators, auth_routes, canned, operator, presence, search
 
     mine = {
         (method, path) for path, entries in app.routes.items() for method, entry in entries.items()
         if entry.view_function.__module__ in (admin.__name__, admin_operators.__name__, auth_routes.__name__,
-                                             operator.__name__, presence.__name__, search.__name__)
+                                             operator.__name__, presence.__name__, search.__name__,
+                                             canned.__name__)
     }
     assert mine - PUBLIC == set(MATRIX)
 
