@@ -195,7 +195,10 @@ function mentioned(state, event) {
   const mention = { key, dialogId: dialog.lead_id, name: dialog.name || '', by: event.by || '', seq: event.message.seq };
   return {
     state: { ...state, mentions: [...current, mention] },
-    effects: [{ type: 'sound', kind: 'new-message', key: `mention:${key}`, tab: 'mine' }],
+    // No `alert` id: a mention is not counted in UnacknowledgedAlerts (docs/notifications.md);
+    // the sound and the desktop notification follow the Mine rules.
+    effects: [{ type: 'sound', kind: 'new-message', key: `mention:${key}`, tab: 'mine',
+      info: { dialogId: dialog.lead_id, name: dialog.name } }],
   };
 }
 

@@ -51,7 +51,8 @@ def test_escalation_once_per_crossing_on_dynamodb_local(room, requests_log):
     room.clock.advance(2)
     requests_log.clear()
     assert escalation.tick() == 1
-    assert requests_log.dynamodb() == ["Query", "PutItem", "BatchGetItem", "Query"]
+    # the index; the crossing's mark; its lead; every connection; the supervisor rung's Query
+    assert requests_log.dynamodb() == ["Query", "PutItem", "BatchGetItem", "Query", "Query"]
     frames = [f for f in room.frames("alice") if f["type"] == "dialog.waiting_too_long"]
     assert [(f["dialog"]["lead_id"], f["waiting_seconds"]) for f in frames] == [(room.lead_id, 301)]
     room.clock.advance(60)

@@ -146,5 +146,5 @@ def test_a_leads_table_from_before_the_escalation_gains_its_index(aws):
     assert "waiting-since" not in names()
 
     assert add_missing_indexes(LeadModel) == ["waiting-since"]
-    assert names() == {"waiting", "all", "waiting-since", "wait-clock"}
+    assert names() == {"waiting", "all", "waiting-since", "wait-clock", "by-state", "by-bot", "by-bot-state"}
     assert add_missing_indexes(LeadModel) == []
