@@ -211,8 +211,10 @@ def test_the_sweep_closes_a_disabled_or_deleted_operators_silent_websocket(api, 
     # The client never sends a reauth (a modified client): the next per-minute run closes it.
     assert _sweep().tick() == 1
     # Cost: one Query of the `online` index, one AdminGetUser per operator online, and per
-    # closed connection what `$disconnect` costs (DeleteItem, the notification's UpdateItem).
-    assert aws.dynamodb() == ["Query", "DeleteItem", "UpdateItem"]
+    # closed connection what `$disconnect` costs (DeleteItem, the notification's UpdateItem,
+    # and presence: the operator's other connections (none left), their state item, and the
+    # `online` Query of the `operator.presence` broadcast, docs/assignment.md).
+    assert aws.dynamodb() == ["Query", "DeleteItem", "UpdateItem", "Query", "BatchGetItem", "Query"]
     assert sorted(op for service, op in aws.calls if service == "cognito-idp") == ["AdminGetUser"] * 2
     assert management.closed == [connection]
     assert services().connections.get(other) is not None and services().connections.get(also_other) is not None

@@ -126,7 +126,8 @@ def test_what_ops_watch_comes_first_on_the_dashboard(synth):
 
 def test_the_alarm_topic_has_the_deploys_email_subscriber_and_an_output_to_its_console_page(synth, synth_prod):
     for stack in (synth, synth_prod):
-        topic_id, _ = stack.one("AWS::SNS::Topic")
+        # The alarms' topic (the other one is the escalation ladder's supervisors' topic).
+        (topic_id,) = [name for name in stack.of_type("AWS::SNS::Topic") if name.startswith("MonitoringAlarms")]
         subscriptions = list(stack.of_type("AWS::SNS::Subscription").values())
         assert [(s["Properties"]["Protocol"], s["Properties"]["Endpoint"], s["Properties"]["TopicArn"])
                 for s in subscriptions] == [("email", ALARM_EMAIL, {"Ref": topic_id})]
