@@ -114,6 +114,12 @@ def _action(name: str, operation_id: str, summary: str) -> Route:
 
 CANNED_FULL = StateRefusal("validation_failed", "An owner (the team, or one operator) keeps at most 100 canned "
                            "replies: delete one first.", "shortcut")
+# Not stored state but the path: JSON Schema cannot tie a query parameter to a path parameter's value.
+ALL_TAB_ONLY = (StateRefusal("validation_failed", "Only the All tab is filtered by state or bot.", "state"),
+                StateRefusal("validation_failed", "Only the All tab is filtered by state or bot.", "bot_id"))
+# What normalisation leaves of a query is not a schema's business: "#" alone, or only punctuation for a name.
+NOTHING_TO_SEARCH = StateRefusal("validation_failed", "A query must keep something to compare once normalised: a tag "
+                                 "after #, letters or digits for a name.", "q")
 NO_CANNED = {404: "No such canned reply (canned_reply_not_found)"}
 CANNED = {"shortcut": str}
 CANNED_REFUSED = {409: "Another reply of the same owner has this shortcut (shortcut_taken)",
@@ -175,12 +181,12 @@ ROUTES = (
     Route("get", "/api/tabs/{tab}", "tabPage", "A page of a tab, newest activity first",
           ok={200: ("The page", TabPage)},
           errors={**AUTH, 422: "Unknown tab, bad limit or cursor, a state or bot_id filter on a tab other than All"},
-          query=TabQuery, path_params={"tab": TabName}, state_refusals=(FORGED_CURSOR,)),
+          query=TabQuery, path_params={"tab": TabName}, state_refusals=(FORGED_CURSOR, *ALL_TAB_ONLY)),
     Route("get", "/api/search", "search",
           "Find dialogs by lead id, lead_ref, phone, e-mail, tag or name prefix (one Query a page)",
           ok={200: ("How the query was read, and a page of dialog rows", SearchResults)},
           errors={**AUTH, 422: "An empty or over-long q, a bad limit, or a cursor of another search"},
-          query=SearchQueryString, state_refusals=(FORGED_CURSOR,)),
+          query=SearchQueryString, state_refusals=(FORGED_CURSOR, NOTHING_TO_SEARCH)),
     Route("get", "/api/counts", "counts", "How many dialogs each tab has", ok={200: ("The counts", Counts)},
           errors=AUTH),
     Route("get", "/api/dialogs/{lead_id}", "openDialog", "The lead and its newest messages",

@@ -8,18 +8,19 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
+from chalicelib.api.schemas import NON_BLANK
 from chalicelib.api.schemas_operator import Cursor, DialogSummary, PageLimit
 from chalicelib.domain.search import MAX_QUERY
 from chalicelib.storage.tab_pages import DEFAULT_PAGE
 
-SearchText = Annotated[str, Meta(description=(
+SearchText = Annotated[str, Meta(min_length=1, max_length=MAX_QUERY, pattern=NON_BLANK, description=(
     f"1-{MAX_QUERY} characters. Its kind is read from the text: ld_… a lead id; ref:… a lead_ref; #tag a tag; "
     "one word with @ an e-mail; digits with phone punctuation (5-15 digits) a phone; one word with a digit or "
     ": _ / | = a lead_ref; anything else a name prefix."))]
 
 
 class SearchQueryString(msgspec.Struct):
-    q: SearchText = ""
+    q: SearchText
     limit: PageLimit = DEFAULT_PAGE
     cursor: Cursor = ""
 

@@ -246,6 +246,8 @@ WS_ACTIONS: dict[str, tuple[dict[str, Any], str]] = {
     # The caller's own current access token (filled in below); a refused one closes the
     # connection after an `error` frame (docs/security.md, "Revocation within a minute").
     "reauth": ({"action": "reauth", "access_token": "<the caller's token>"}, "reauthed"),
+    # An alert delivered (docs/notifications.md): counted for the connection's operator, no answer.
+    "ack": ({"action": "ack", "alert": "ld_00000000000000000000000000:1:1"}, None),
 }
 
 
@@ -315,7 +317,10 @@ def test_websocket_connect_and_every_action_for_every_caller(api, cognito, bot, 
         assert operator is not None and operator.admin == (caller == "admin"), caller
         for action, (frame, answer) in WS_ACTIONS.items():
             reply = _answer(live, sent, f"c-{caller}", _frame_of(frame, tokens[caller]))
-            assert reply is not None and reply["type"] == answer, (caller, action, reply)
+            if answer is None:
+                assert reply is None, (caller, action, reply)
+            else:
+                assert reply is not None and reply["type"] == answer, (caller, action, reply)
     # Another operator's token does not confirm a connection: it is refused and closed.
     live.connect("c-borrowed", _ticket_for(api, OPERATOR))
     reply = _answer(live, sent, "c-borrowed", _frame_of(WS_ACTIONS["reauth"][0], tokens["admin"]))

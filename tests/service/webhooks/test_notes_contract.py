@@ -25,6 +25,12 @@ class Notes:
         assert created
 
 
+def escalate(hooks, seconds: float) -> None:
+    """The per-minute tick, `seconds` later: the escalation ladder's next rung (docs/notifications.md)."""
+    hooks.advance(seconds)
+    assert hooks.services.notifications.escalation.tick() == 1
+
+
 def bot_routes() -> set[tuple[str, str]]:
     from app import app
 
@@ -39,6 +45,8 @@ def test_no_webhook_event_and_no_bot_route_carries_a_note(hooks, client):
     steps = [
         lambda: lead_says(hooks, "I need a human"),
         lambda: handoff(hooks),  # dialog.waiting
+        lambda: escalate(hooks, 301),  # rung 1: the operators' broadcast (no webhook)
+        lambda: escalate(hooks, 600),  # rung 2: dialog.escalated
         lambda: dialogs.start(lead, "alice"),  # dialog.operator_joined + the script's message.created
         lambda: operator_says(hooks, lead, "Hello, I am Alice"),  # message.created
         lambda: dialogs.edit_lead(lead, "alice", check_lead_changes({"status": "vip"})),  # lead.updated
